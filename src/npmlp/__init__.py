@@ -1,0 +1,23 @@
+"""npmlp: a multi-layer perceptron written from scratch in NumPy, proven against Keras."""
+
+from npmlp import activations, datasets, initializers, losses, metrics, optimizers, schedules
+from npmlp.api import mlp
+from npmlp.callbacks import Callback, EarlyStopping, History, ProgressPrinter
+from npmlp.io import ModelFileError, load
+from npmlp.layers import L2, Dense
+from npmlp.model import MLP
+from npmlp.optimizers import SGD, Adam, Optimizer, RMSprop
+from npmlp.plotting import plot_history
+from npmlp.schedules import ExponentialDecay, InverseTimeDecay, LearningRateSchedule
+from npmlp.training import DivergenceError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
+    "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+    "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
+    "ModelFileError", "mlp", "load", "plot_history",
+    "activations", "losses", "initializers", "optimizers", "schedules", "metrics", "datasets",
+    "__version__",
+]

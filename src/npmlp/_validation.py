@@ -1,0 +1,122 @@
+"""Argument checks shared by the public entry points: each error names the argument,
+what was given and what was expected."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+DTYPES = ("float32", "float64")
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """An int >= minimum (bools and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_min: bool = False,
+    exclusive_max: bool = False,
+) -> float:
+    """A finite real number within the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value <= minimum if exclusive_min else value < minimum):
+        op = ">" if exclusive_min else ">="
+        raise ValueError(f"{name} must be {op} {minimum}, got {value}")
+    if maximum is not None and (value >= maximum if exclusive_max else value > maximum):
+        op = "<" if exclusive_max else "<="
+        raise ValueError(f"{name} must be {op} {maximum}, got {value}")
+    return value
+
+
+def check_dtype(dtype) -> np.dtype:
+    """float32 or float64."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be one of {DTYPES}, got {dtype!r}") from exc
+    if dt.name not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    return dt
+
+
+def _to_numpy(data, name: str) -> np.ndarray:
+    """np.asarray with ragged input, pandas objects and non-numeric columns handled."""
+    if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "to_numpy"):
+        bad = [str(c) for c, dt in zip(data.columns, data.dtypes) if not _numeric_kind(dt)]
+        if bad:
+            raise TypeError(f"{name} has non-numeric columns: {', '.join(bad)}")
+        return data.to_numpy()
+    if hasattr(data, "to_numpy") and hasattr(data, "dtype"):  # pandas Series
+        return data.to_numpy()
+    try:
+        return np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a rectangular array; ragged input: {exc}") from None
+
+
+def _numeric_kind(dt) -> bool:
+    try:
+        return np.dtype(dt).kind in "biuf"
+    except TypeError:
+        return False
+
+
+def check_X(X, dtype, name: str = "X", n_features: int | None = None) -> np.ndarray:
+    """A finite 2-D numeric array of shape (n, d), n >= 1 and d >= 1, cast to dtype."""
+    A = _to_numpy(X, name)
+    if A.dtype.kind == "b":
+        raise TypeError(f"{name} must be numeric, got a bool array; cast it to float first")
+    if A.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got a complex array")
+    if A.dtype.kind not in "iuf":
+        if A.dtype.kind == "O":
+            try:
+                A = A.astype(np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name} must be numeric, got objects or strings") from None
+        else:
+            raise TypeError(f"{name} must be numeric, got dtype {A.dtype}")
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {A.shape}")
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {A.shape})")
+    if A.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features (shape {A.shape})")
+    if n_features is not None and A.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {A.shape[1]} features, but the model expects {n_features}"
+        )
+    A = np.ascontiguousarray(A, dtype=dtype)
+    if not np.isfinite(A).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return A
+
+
+def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
+    """A 1-D or 2-D array with n_samples rows (labels of any kind, or numbers)."""
+    A = _to_numpy(y, name)
+    if A.ndim == 0 or A.ndim > 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {A.shape}")
+    if A.shape[0] != n_samples:
+        raise ValueError(f"X and {name} have different lengths: {n_samples} and {A.shape[0]}")
+    if A.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got a complex array")
+    if A.dtype.kind == "f" and not np.isfinite(A).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return A

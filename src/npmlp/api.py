@@ -1,0 +1,64 @@
+"""The seed's one-call function: build an MLP for (X, y), train it, return the History."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from npmlp import optimizers
+from npmlp._validation import check_positive_int, check_X, check_y
+from npmlp.callbacks import History
+from npmlp.layers import L2, Dense
+from npmlp.model import MLP
+
+
+def output_layer_for(y) -> Dense:
+    """Two classes -> Dense(1, sigmoid); k > 2 classes or one-hot rows -> Dense(k, softmax);
+    non-integral numbers -> Dense(k, linear) regression."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        if y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all():
+            return Dense(y.shape[1], activation="softmax")
+        return Dense(y.shape[1], activation="linear")
+    labels = y.reshape(-1)
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        return Dense(1, activation="linear")
+    n_classes = len(np.unique(labels))
+    return Dense(1, "sigmoid") if n_classes <= 2 else Dense(n_classes, "softmax")
+
+
+def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
+        validation_split: float = 0.2, *, units: int | None = None, activation: str = "relu",
+        optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
+        nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
+        seed: int | None = None, verbose: int = 1, dtype: str = "float32",
+        callbacks=None) -> History:
+    """Train ``layers`` hidden Dense layers of ``units`` (default 64) on (X, y); print each
+    epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
+
+    ``npmlp.mlp(X, y, 32, 100, 3, 0.2)`` runs the seed's experiment. ``optimizer`` is a name
+    ("sgd", "adam", "rmsprop") built with ``learning_rate`` (and ``momentum``/``nesterov`` for
+    SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to every kernel.
+    """
+    layers = check_positive_int(layers, "layers", minimum=0)
+    if layers == 0 and units is not None:
+        raise ValueError("units is given but layers=0 builds no hidden layer; "
+                         "drop units or set layers >= 1")
+    units = 64 if units is None else check_positive_int(units, "units")
+    X_checked = check_X(X, dtype)
+    y_checked = check_y(y, X_checked.shape[0])
+    if optimizer is None or isinstance(optimizer, str):
+        name = optimizer or "sgd"
+        options = {"learning_rate": learning_rate, "clipnorm": clipnorm}
+        if optimizers.get(name).name == "sgd":
+            options.update(momentum=momentum, nesterov=nesterov)
+        elif momentum or nesterov:
+            raise ValueError(f"momentum/nesterov apply to SGD only, not to optimizer={name!r}")
+        optimizer = optimizers.get(name, **options)
+    regularizer = L2(l2) if l2 else None
+    hidden = [Dense(units, activation=activation, kernel_regularizer=regularizer)
+              for _ in range(layers)]
+    output = output_layer_for(y_checked)
+    output.kernel_regularizer = regularizer
+    model = MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
+    return model.fit(X, y, batch_size=batch_size, epochs=epochs,
+                     validation_split=validation_split, verbose=verbose, callbacks=callbacks)

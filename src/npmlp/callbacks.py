@@ -1,0 +1,167 @@
+"""Callbacks: the training loop emits events, these react (record, print, stop).
+
+Protocol: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``,
+``on_batch_end(batch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_end(logs)``;
+``set_model(model)`` is called first. Epochs and batches count from 0.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+
+
+class Callback:
+    """Base class with no-op hooks."""
+
+    model = None
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+
+
+class History(Callback):
+    """Per-epoch metrics: ``history`` (Keras-style dict of lists), ``epoch``, ``model``."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def _get(self, key: str) -> list[float]:
+        return self.history.get(key, [])
+
+    loss = property(lambda self: self._get("loss"), doc="Training loss per epoch.")
+    accuracy = property(lambda self: self._get("accuracy"), doc="Training accuracy per epoch.")
+    val_loss = property(lambda self: self._get("val_loss"), doc="Validation loss per epoch.")
+    val_accuracy = property(lambda self: self._get("val_accuracy"),
+                            doc="Validation accuracy per epoch.")
+
+    def to_dict(self) -> dict:
+        """{"epoch": [...], "history": {...}} (plain lists and floats; JSON-ready)."""
+        return {"epoch": list(self.epoch), "history": {k: list(v) for k, v in self.history.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        h = cls()
+        h.epoch = [int(e) for e in data.get("epoch", [])]
+        h.history = {k: [float(x) for x in v] for k, v in data.get("history", {}).items()}
+        return h
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def format_logs(logs: dict) -> str:
+    """'loss: 0.6931 - accuracy: 0.5125 - ...'"""
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if k != "size")
+
+
+class ProgressPrinter(Callback):
+    """Prints ``Epoch 3/100 - loss: ... - accuracy: ...`` per epoch; a batch progress bar
+    when the stream is a terminal."""
+
+    def __init__(self, epochs: int, steps: int | None = None, stream=None):
+        self.epochs = epochs
+        self.steps = steps
+        self.stream = stream
+
+    @property
+    def _out(self):
+        return self.stream if self.stream is not None else sys.stdout
+
+    def _tty(self) -> bool:
+        isatty = getattr(self._out, "isatty", None)
+        return bool(isatty and isatty())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if not self._tty() or not self.steps:
+            return
+        width = 30
+        done = int(width * (batch + 1) / self.steps)
+        bar = "=" * done + "." * (width - done)
+        self._out.write(f"\rEpoch {self._epoch + 1}/{self.epochs} [{bar}] "
+                        f"{batch + 1}/{self.steps}")
+        self._out.flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        prefix = "\r" if self._tty() and self.steps else ""
+        line = f"Epoch {epoch + 1}/{self.epochs} - {format_logs(logs or {})}"
+        pad = " " * 20 if prefix else ""
+        self._out.write(f"{prefix}{line}{pad}\n")
+        self._out.flush()
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs;
+    optionally restore the weights of the best epoch."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+                 restore_best_weights: bool = False, mode: str = "auto"):
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = abs(float(min_delta))
+        self.restore_best_weights = restore_best_weights
+        if mode == "auto":
+            mode = "max" if ("acc" in monitor) else "min"
+        self.mode = mode
+        self.stopped_epoch: int | None = None
+        self.best_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_weights = None
+        self.stopped_epoch = None
+        self.best_epoch = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not among the logged "
+                f"metrics {sorted(logs)}; use validation data for val_* metrics"
+            )
+        value = float(logs[self.monitor])
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = [np.copy(w) for w in self.model.get_weights()]
+            return
+        self.wait += 1
+        if self.wait >= self.patience:  # Keras's rule: patience=2 stops at the 2nd bad epoch
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
