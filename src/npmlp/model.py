@@ -139,29 +139,33 @@ class MLP:
     def _uses_logits_path(self) -> bool:
         return self.loss.logits_activation == self.layers[-1].activation.name
 
-    def output_loss(self, Y: np.ndarray, Z: np.ndarray, A: np.ndarray) -> float:
+    def output_loss(self, Y: np.ndarray, Z: np.ndarray, A: np.ndarray,
+                    sample_weight: np.ndarray | None = None) -> float:
         """Data loss of a batch from the output layer's Z and A (logits path where exact)."""
         if self._uses_logits_path():
-            return self.loss.from_logits(Y, Z)
-        return self.loss(Y, A)
+            return self.loss.from_logits(Y, Z, sample_weight)
+        return self.loss(Y, A, sample_weight)
 
-    def output_gradient(self, Y: np.ndarray, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def output_gradient(self, Y: np.ndarray, Z: np.ndarray, A: np.ndarray,
+                        sample_weight: np.ndarray | None = None) -> np.ndarray:
         """dZ of the output layer for the batch-mean loss."""
         if self._uses_logits_path():
-            return self.loss.logits_gradient(Y, A)
-        return self.layers[-1].activation.backward(self.loss.derivative(Y, A), Z, A)
+            return self.loss.logits_gradient(Y, A, sample_weight)
+        dA = self.loss.derivative(Y, A, sample_weight)
+        return self.layers[-1].activation.backward(dA, Z, A)
 
-    def backward(self, Y: np.ndarray) -> None:
+    def backward(self, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> None:
         """Fill every layer's dW, db from the cached forward pass."""
         _, Z, A = self.layers[-1].cache
-        dZ = self.output_gradient(Y, Z, A)
+        dZ = self.output_gradient(Y, Z, A, sample_weight)
         for i in range(len(self.layers) - 1, -1, -1):
             dA_prev = self.layers[i].backward(dZ, need_dA_prev=i > 0)
             if i > 0:
                 _, Z_prev, A_prev = self.layers[i - 1].cache
                 dZ = self.layers[i - 1].activation.backward(dA_prev, Z_prev, A_prev)
 
-    def train_step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    def train_step(self, X: np.ndarray, Y: np.ndarray,
+                   sample_weight: np.ndarray | None = None) -> tuple[float, float]:
         """Forward, loss (pre-update, with penalty), backward, optimizer step.
 
         Returns ``(loss, metric_sum)``. If the loss is not finite the weights are left as
@@ -169,23 +173,25 @@ class MLP:
         """
         A = self.forward(X, training=True)
         _, Z, _ = self.layers[-1].cache
-        loss = self.output_loss(Y, Z, A) + self.penalty()
+        loss = self.output_loss(Y, Z, A, sample_weight) + self.penalty()
         if not np.isfinite(loss):
             return loss, float("nan")
         metric_sum = self._metric_sum(Y, A)
-        self.backward(Y)
+        self.backward(Y, sample_weight)
         self.optimizer.apply(self.params, self.grads)
         return loss, metric_sum
 
-    def evaluate_arrays(self, X: np.ndarray, Y: np.ndarray, batch_size: int) -> dict:
+    def evaluate_arrays(self, X: np.ndarray, Y: np.ndarray, batch_size: int,
+                        sample_weight: np.ndarray | None = None) -> dict:
         """{"loss", metric} over (X, Y) in batches, weighted by batch size (Keras's rule)."""
         n = X.shape[0]
         penalty = self.penalty()
         total_loss = total_metric = 0.0
         for start in range(0, n, batch_size):
             Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             Z, A = self.forward_output(Xb)
-            total_loss += (self.output_loss(Yb, Z, A) + penalty) * Xb.shape[0]
+            total_loss += (self.output_loss(Yb, Z, A, wb) + penalty) * Xb.shape[0]
             total_metric += self._metric_sum(Yb, A)
         return {"loss": total_loss / n, self.metric_name: total_metric / n}
 
@@ -200,7 +206,8 @@ class MLP:
 
     # --- the public API on user data ----------------------------------------------------------
 
-    def _prepare(self, X, y, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _prepare(self, X, y, fitting: bool,
+                 require_classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Validate X and y and encode y as the output layer's Y."""
         X = check_X(X, self.dtype, n_features=self.input_dim if self.built else None)
         y = check_y(y, X.shape[0])
@@ -211,20 +218,32 @@ class MLP:
         if encoder is None:
             raise RuntimeError("the model has not been fitted: call fit() first")
         Y = encoder.encode(y, self.dtype)
-        if fitting:
-            if self.kind in ("binary", "multiclass") and _n_classes(Y) < 2:
+        if fitting and self.encoder is None:
+            # Only the first fit must see two classes: later calls continue training and
+            # may bring a single-class chunk (partial_fit, streaming).
+            if require_classes and self.kind in ("binary", "multiclass") and _n_classes(Y) < 2:
                 raise ValueError("y has one class only; classification needs at least two")
             self.encoder = encoder
         return X, Y
 
-    def fit(self, X, y, batch_size: int = 32, epochs: int = 1, validation_split: float = 0.0,
-            validation_data=None, shuffle: bool = True, verbose: int = 1, callbacks=None):
-        """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``)."""
+    def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+            verbose: int = 1, callbacks=None, sample_weight=None, split: str = "tail",
+            steps_per_epoch: int | None = None):
+        """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
+
+        ``split``: "tail" (Keras: the last fraction is the validation set), "random" or
+        "stratified" (seeded from the model's generator). ``sample_weight`` (n,) multiplies
+        each sample's loss (the batch loss is still divided by the batch size, as in Keras).
+        With ``y=None``, ``X`` is an iterable of ``(X_batch, y_batch)`` (streaming).
+        """
         from npmlp import training
 
         return training.fit(self, X, y, batch_size=batch_size, epochs=epochs,
                             validation_split=validation_split, validation_data=validation_data,
-                            shuffle=shuffle, verbose=verbose, callbacks=callbacks)
+                            shuffle=shuffle, verbose=verbose, callbacks=callbacks,
+                            sample_weight=sample_weight, split=split,
+                            steps_per_epoch=steps_per_epoch)
 
     def predict_proba(self, X) -> np.ndarray:
         """Output activations A (n, units): probabilities for sigmoid/softmax outputs."""

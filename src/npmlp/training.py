@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 
-from npmlp._validation import check_positive_int, check_real
+import numpy as np
+
+from npmlp._validation import check_positive_int, check_real, check_X
 from npmlp.callbacks import Callback, History, ProgressPrinter
 
 
@@ -41,45 +43,159 @@ def _check_callbacks(callbacks) -> list[Callback]:
     return callbacks
 
 
-def fit(model, X, y, *, batch_size=32, epochs=1, validation_split=0.0, validation_data=None,
-        shuffle=True, verbose=1, callbacks=None) -> History:
-    """Train ``model`` on (X, y); returns the History (also kept as ``model.history``)."""
+def check_sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
+    """None, or a finite non-negative (n,) array in dtype with a positive sum."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf" or w.dtype.kind == "b":
+        raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and >= 0")
+    if not w.any():
+        raise ValueError("sample_weight is all zeros: nothing to learn from")
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
+def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
+    """(train, validation) index arrays or slices for the three split rules."""
+    n = Y.shape[0]
+    split_at = validation_split_index(n, validation_split)
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} with {n} samples leaves "
+            f"{split_at} training and {n - split_at} validation samples; both must be >= 1"
+        )
+    if split == "tail":
+        return slice(0, split_at), slice(split_at, n)
+    if split == "random":
+        order = model.rng.permutation(n)
+        return np.sort(order[n - split_at:]), np.sort(order[:n - split_at])
+    if model.kind not in ("binary", "multiclass"):
+        raise ValueError(f"split='stratified' needs a classification model, not {model.kind}")
+    labels = Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+    val = []
+    for c in np.unique(labels):
+        members = model.rng.permutation(np.flatnonzero(labels == c))
+        val.append(members[:int(round(len(members) * validation_split))])
+    val = np.sort(np.concatenate(val))
+    if len(val) == 0 or len(val) == n:
+        raise ValueError(f"split='stratified' with validation_split={validation_split} leaves "
+                         f"{n - len(val)} training and {len(val)} validation samples")
+    return np.setdiff1d(np.arange(n), val), val
+
+
+def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
+        validation_data=None, shuffle=True, verbose=1, callbacks=None, sample_weight=None,
+        split="tail", steps_per_epoch=None) -> History:
+    """Train ``model`` on (X, y); returns the History (also kept as ``model.history``).
+
+    With ``y=None``, ``X`` is an iterable of ``(X_batch, y_batch[, w_batch])`` (streaming):
+    a generator or iterator yields ``steps_per_epoch`` batches per epoch; a re-iterable
+    (a list, a dataset object) is iterated afresh each epoch.
+    """
     batch_size = check_positive_int(batch_size, "batch_size")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
     validation_split = check_real(validation_split, "validation_split", minimum=0.0,
                                   maximum=1.0, exclusive_max=True)
     if verbose not in (0, 1, 2, True, False):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if steps_per_epoch is not None:
+        steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     callbacks = _check_callbacks(callbacks)
+    if y is None:
+        if validation_split:
+            raise ValueError("validation_split needs arrays; with streamed batches pass "
+                             "validation_data=(X_val, y_val)")
+        return _fit_stream(model, X, steps_per_epoch, epochs, validation_data, batch_size,
+                           int(verbose), callbacks)
 
     X, Y = model._prepare(X, y, fitting=True)
-    n = X.shape[0]
-    X_val = Y_val = None
+    w = check_sample_weight(sample_weight, X.shape[0], model.dtype)
+    X_val = Y_val = w_val = None
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a tuple (X_val, y_val)")
-        if not model.built:
-            model.build(X.shape[1])
-        X_val, Y_val = model._prepare(*validation_data, fitting=False)
+        X_val, Y_val, w_val = _prepare_validation(model, validation_data, X.shape[1])
     elif validation_split > 0:
-        split_at = validation_split_index(n, validation_split)
-        if split_at == 0 or split_at == n:
-            raise ValueError(
-                f"validation_split={validation_split} with {n} samples leaves "
-                f"{split_at} training and {n - split_at} validation samples; both must be >= 1"
-            )
-        X, X_val, Y, Y_val = X[:split_at], X[split_at:], Y[:split_at], Y[split_at:]
+        train, val = split_indices(model, Y, validation_split, split)
+        X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
+        if w is not None:
+            w, w_val = w[train], w[val]
     if not model.built:
         model.build(X.shape[1])
-    return run(model, X, Y, X_val, Y_val, batch_size=batch_size, epochs=epochs,
-               shuffle=bool(shuffle), verbose=int(verbose), callbacks=callbacks)
+
+    def batches(epoch):
+        n = X.shape[0]
+        order = model.rng.permutation(n) if shuffle else None
+        for start in range(0, n, batch_size):
+            if order is None:
+                part = slice(start, start + batch_size)
+            else:
+                part = order[start:start + batch_size]
+            yield X[part], Y[part], None if w is None else w[part]
+
+    return run(model, batches, math.ceil(X.shape[0] / batch_size), (X_val, Y_val, w_val),
+               epochs=epochs, batch_size=batch_size, verbose=int(verbose), callbacks=callbacks)
 
 
-def run(model, X, Y, X_val=None, Y_val=None, *, batch_size, epochs, shuffle=True, verbose=0,
-        callbacks=()) -> History:
-    """The loop itself, on validated arrays: X (n, d) and Y (n, k) in the model's dtype."""
-    n = X.shape[0]
-    steps = math.ceil(n / batch_size)
+SPLITS = ("tail", "random", "stratified")
+
+
+def _prepare_validation(model, validation_data, n_features):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise TypeError("validation_data must be a tuple (X_val, y_val) or "
+                        "(X_val, y_val, sample_weight_val)")
+    if not model.built:
+        if n_features is None:
+            n_features = check_X(validation_data[0], model.dtype, "validation_data[0]").shape[1]
+        model.build(n_features)
+    X_val, Y_val = model._prepare(*validation_data[:2], fitting=False)
+    w_val = None
+    if len(validation_data) == 3:
+        w_val = check_sample_weight(validation_data[2], X_val.shape[0], model.dtype)
+    return X_val, Y_val, w_val
+
+
+def _fit_stream(model, source, steps_per_epoch, epochs, validation_data, batch_size, verbose,
+                callbacks) -> History:
+    """fit() on an iterable of (X_batch, y_batch[, w_batch])."""
+    if not hasattr(source, "__iter__"):
+        raise TypeError("with y=None, X must be an iterable of (X_batch, y_batch) pairs, got "
+                        f"{type(source).__name__}")
+    is_iterator = iter(source) is source
+    if is_iterator and steps_per_epoch is None:
+        raise ValueError("steps_per_epoch is required when X is a generator or iterator")
+
+    def batches(epoch):
+        it = source if is_iterator else iter(source)
+        for step, item in enumerate(it):
+            if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+                raise TypeError(f"streamed batch {step + 1} must be a tuple (X_batch, y_batch"
+                                f"[, sample_weight]), got {type(item).__name__}")
+            Xb, Yb = model._prepare(item[0], item[1], fitting=True, require_classes=False)
+            if not model.built:
+                model.build(Xb.shape[1])
+            wb = None if len(item) == 2 else check_sample_weight(item[2], Xb.shape[0],
+                                                                 model.dtype)
+            yield Xb, Yb, wb
+            if steps_per_epoch is not None and step + 1 >= steps_per_epoch:
+                return
+
+    validation = (None, None, None)
+    if validation_data is not None:
+        validation = _prepare_validation(model, validation_data, model.input_dim)
+    return run(model, batches, steps_per_epoch, validation, epochs=epochs,
+               batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+
+
+def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_size=32,
+        verbose=0, callbacks=()) -> History:
+    """The loop itself: ``batches(epoch)`` yields validated ``(X_b, Y_b, w_b)`` in the model's
+    dtype; ``validation`` is ``(X_val, Y_val, w_val)`` or Nones."""
+    X_val, Y_val, w_val = validation
     history = History()
     model.history = history
     everyone: list[Callback] = [history, *callbacks]
@@ -93,15 +209,10 @@ def run(model, X, Y, X_val=None, Y_val=None, *, batch_size, epochs, shuffle=True
     for epoch in range(epochs):
         for cb in everyone:
             cb.on_epoch_begin(epoch)
-        order = model.rng.permutation(n) if shuffle else None
         total_loss = total_metric = 0.0
-        for batch, start in enumerate(range(0, n, batch_size)):
-            if order is None:
-                Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
-            else:
-                index = order[start:start + batch_size]
-                Xb, Yb = X[index], Y[index]
-            loss, metric_sum = model.train_step(Xb, Yb)
+        seen = 0
+        for batch, (Xb, Yb, wb) in enumerate(batches(epoch)):
+            loss, metric_sum = model.train_step(Xb, Yb, wb)
             if not math.isfinite(loss):
                 raise DivergenceError(
                     f"training diverged: the loss became {loss} at epoch {epoch + 1}, batch "
@@ -110,13 +221,16 @@ def run(model, X, Y, X_val=None, Y_val=None, *, batch_size, epochs, shuffle=True
                     f"gradient clipping (clipnorm=1.0) or standardised inputs.",
                     epoch + 1, batch + 1, history)
             m = Xb.shape[0]
+            seen += m
             total_loss += loss * m
             total_metric += metric_sum
             for cb in everyone:
                 cb.on_batch_end(batch, {"loss": loss, "size": m})
-        logs = {"loss": total_loss / n, model.metric_name: total_metric / n}
+        if seen == 0:
+            raise ValueError(f"epoch {epoch + 1} received no batches (empty data source)")
+        logs = {"loss": total_loss / seen, model.metric_name: total_metric / seen}
         if X_val is not None:
-            val = model.evaluate_arrays(X_val, Y_val, batch_size)
+            val = model.evaluate_arrays(X_val, Y_val, batch_size, w_val)
             logs.update({f"val_{k}": v for k, v in val.items()})
         for cb in everyone:
             cb.on_epoch_end(epoch, logs)
@@ -125,4 +239,3 @@ def run(model, X, Y, X_val=None, Y_val=None, *, batch_size, epochs, shuffle=True
     for cb in everyone:
         cb.on_train_end()
     return history
-
