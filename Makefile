@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint docs fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
-demo: $(VENV)/.demo-installed
-	$(BIN)/npmlp train --plot runs/demo/history.png --save runs/demo/model.npz
+# The demo is the main job: npmlp vs Keras (parity + 5 independent seeds), so it needs TF.
+$(VENV)/.tensorflow-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[tensorflow]"
+	touch $@
+
+demo: $(VENV)/.tensorflow-installed
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/npmlp compare --out runs/demo
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -28,5 +33,13 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Many more hypothesis examples than `make test` runs (profiles in tests/conftest.py)
+fuzz: $(VENV)/.dev-installed
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+# The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) runs build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs site build dist src/*.egg-info .pytest_cache .ruff_cache

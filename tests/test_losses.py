@@ -48,7 +48,7 @@ def test_derivative_matches_central_difference(name):
         Y = rng.integers(0, 2, size=(5, 3)).astype(float)
     w = rng.uniform(0, 2, size=5)
     for sample_weight in (None, w):
-        numeric = central_difference(lambda Q: loss(Y, Q, sample_weight), P)
+        numeric = central_difference(lambda Q, w=sample_weight: loss(Y, Q, w), P)
         assert relative_error(loss.derivative(Y, P, sample_weight), numeric) < 1e-7
 
 

@@ -2,7 +2,9 @@
 
 from npmlp import activations, datasets, initializers, losses, metrics, optimizers, schedules
 from npmlp.api import mlp
+from npmlp.boundary import plot_decision_boundary
 from npmlp.callbacks import Callback, EarlyStopping, History, ProgressPrinter
+from npmlp.checkpoint import ModelCheckpoint
 from npmlp.io import ModelFileError, load
 from npmlp.layers import L2, Dense
 from npmlp.model import MLP
@@ -17,7 +19,7 @@ __all__ = [
     "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
-    "ModelFileError", "mlp", "load", "plot_history",
+    "ModelFileError", "ModelCheckpoint", "mlp", "load", "plot_history", "plot_decision_boundary",
     "activations", "losses", "initializers", "optimizers", "schedules", "metrics", "datasets",
     "__version__",
 ]

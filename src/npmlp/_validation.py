@@ -55,14 +55,25 @@ def check_dtype(dtype) -> np.dtype:
     return dt
 
 
-def _to_numpy(data, name: str) -> np.ndarray:
-    """np.asarray with ragged input, pandas objects and non-numeric columns handled."""
+def _to_numpy(data, name: str, numeric: bool = True) -> np.ndarray:
+    """np.asarray with ragged input, sparse matrices, pandas objects and non-numeric
+    columns handled (DataFrame column order is kept)."""
+    if hasattr(data, "toarray") and hasattr(data, "nnz"):
+        raise TypeError(f"{name} is a sparse matrix ({type(data).__name__}); npmlp needs a "
+                        f"dense array: pass {name}.toarray()")
     if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "to_numpy"):
+        if not numeric:
+            return data.to_numpy()
         bad = [str(c) for c, dt in zip(data.columns, data.dtypes) if not _numeric_kind(dt)]
         if bad:
-            raise TypeError(f"{name} has non-numeric columns: {', '.join(bad)}")
+            raise TypeError(f"{name} has non-numeric columns: {', '.join(bad)}; expected "
+                            f"numbers in every column (encode or drop them)")
+        if any(not isinstance(dt, np.dtype) for dt in data.dtypes):  # nullable Int64 etc.
+            return data.to_numpy(dtype=np.float64, na_value=np.nan)
         return data.to_numpy()
     if hasattr(data, "to_numpy") and hasattr(data, "dtype"):  # pandas Series
+        if numeric and not isinstance(data.dtype, np.dtype) and _numeric_kind(data.dtype):
+            return data.to_numpy(dtype=np.float64, na_value=np.nan)
         return data.to_numpy()
     try:
         return np.asarray(data)
@@ -71,14 +82,18 @@ def _to_numpy(data, name: str) -> np.ndarray:
 
 
 def _numeric_kind(dt) -> bool:
-    try:
-        return np.dtype(dt).kind in "biuf"
-    except TypeError:
-        return False
+    if not isinstance(dt, np.dtype):  # a pandas extension dtype (Int64, boolean, string, ...)
+        try:
+            from pandas.api.types import is_numeric_dtype
+        except ImportError:
+            return False
+        return bool(is_numeric_dtype(dt))
+    return dt.kind in "biuf"
 
 
 def check_X(X, dtype, name: str = "X", n_features: int | None = None) -> np.ndarray:
     """A finite 2-D numeric array of shape (n, d), n >= 1 and d >= 1, cast to dtype."""
+    dtype = check_dtype(dtype)
     A = _to_numpy(X, name)
     if A.dtype.kind == "b":
         raise TypeError(f"{name} must be numeric, got a bool array; cast it to float first")
@@ -108,15 +123,36 @@ def check_X(X, dtype, name: str = "X", n_features: int | None = None) -> np.ndar
     return A
 
 
-def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
-    """A 1-D or 2-D array with n_samples rows (labels of any kind, or numbers)."""
-    A = _to_numpy(y, name)
+def check_y(y, n_samples: int | None, name: str = "y") -> np.ndarray:
+    """A 1-D or 2-D array with n_samples rows (labels of any kind, or numbers); None: any."""
+    A = _to_numpy(y, name, numeric=False)
     if A.ndim == 0 or A.ndim > 2:
         raise ValueError(f"{name} must be 1-D or 2-D, got shape {A.shape}")
-    if A.shape[0] != n_samples:
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {A.shape})")
+    if A.dtype.kind == "O":
+        A = _object_labels(A, name)
+    if n_samples is not None and A.shape[0] != n_samples:
         raise ValueError(f"X and {name} have different lengths: {n_samples} and {A.shape[0]}")
     if A.dtype.kind == "c":
         raise TypeError(f"{name} must be real, got a complex array")
     if A.dtype.kind == "f" and not np.isfinite(A).all():
         raise ValueError(f"{name} contains NaN or infinity")
+    if A.dtype.kind == "V":
+        raise TypeError(f"{name} must hold labels or numbers, got a structured dtype {A.dtype}")
     return A
+
+
+def _object_labels(A: np.ndarray, name: str) -> np.ndarray:
+    """An object array of labels as numbers or strings; missing values and mixes refused."""
+    flat = A.ravel()
+    missing = [i for i, v in enumerate(flat) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise ValueError(f"{name} has missing values (None/NaN) at {len(missing)} position(s), "
+                         f"first at flat index {missing[0]}; expected a label for every sample")
+    if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in flat):
+        return A.astype(np.float64)
+    if all(isinstance(v, str) for v in flat):
+        return A.astype(str)
+    kinds = sorted({type(v).__name__ for v in flat})
+    raise TypeError(f"{name} mixes value types {kinds}; expected all numbers or all strings")

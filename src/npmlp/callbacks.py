@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from npmlp._validation import check_real
+
 
 class Callback:
     """Base class with no-op hooks."""
@@ -38,6 +40,7 @@ class History(Callback):
     def __init__(self):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+        self.interrupted = False  # set when Ctrl-C stopped fit()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
@@ -62,6 +65,16 @@ class History(Callback):
         h = cls()
         h.epoch = [int(e) for e in data.get("epoch", [])]
         h.history = {k: [float(x) for x in v] for k, v in data.get("history", {}).items()}
+        return h
+
+    @classmethod
+    def continued(cls, previous: History | None, initial_epoch: int) -> History:
+        """A new History that keeps ``previous``'s epochs 0 .. initial_epoch - 1 (resuming)."""
+        h = cls()
+        if initial_epoch and previous is not None and \
+                previous.epoch[:initial_epoch] == list(range(initial_epoch)):
+            h.epoch = list(range(initial_epoch))
+            h.history = {k: list(v[:initial_epoch]) for k, v in previous.history.items()}
         return h
 
     def __len__(self) -> int:
@@ -126,8 +139,10 @@ class EarlyStopping(Callback):
             raise ValueError(f"patience must be an int >= 0, got {patience!r}")
         self.monitor = monitor
         self.patience = patience
-        self.min_delta = abs(float(min_delta))
-        self.restore_best_weights = restore_best_weights
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(f"monitor must be a metric name (str), got {monitor!r}")
+        self.min_delta = abs(check_real(min_delta, "min_delta"))
+        self.restore_best_weights = bool(restore_best_weights)
         if mode == "auto":
             mode = "max" if ("acc" in monitor) else "min"
         self.mode = mode

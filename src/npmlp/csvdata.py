@@ -87,16 +87,17 @@ def _parse_target(values: list, target: str) -> np.ndarray:
 
 
 def from_csv(
-    path_or_frame: Any, target: str, *, delimiter: str = ","
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    path_or_frame: Any, target: str | None, *, delimiter: str = ","
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Read a CSV file (header row) or DataFrame: X float64 (n, d), y (n,), feature names (d).
 
     Every column other than `target` is a feature and must be numeric. Cells that are
     empty, "NA", "NaN", "nan" or "?" count as missing and raise ValueError. y is int64 when
     all targets are integral numbers, float64 when all are numbers, else a str array.
-    Surrounding blanks of each cell are ignored.
+    Surrounding blanks of each cell are ignored. target=None reads features only (y is None),
+    e.g. new rows to predict.
     """
-    if not isinstance(target, str):
+    if target is not None and not isinstance(target, str):
         raise TypeError(f"target: expected a column name (str), got {type(target).__name__} "
                         f"{target!r}")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
@@ -116,13 +117,13 @@ def from_csv(
     if duplicates:
         raise ValueError(f"path_or_frame: duplicate column name(s) {duplicates} in {source}; "
                          "expected unique names")
-    if target not in header:
+    if target is not None and target not in header:
         raise ValueError(f"target: column {target!r} not found in {source}; available "
                          f"columns: {header}")
     if not rows:
         raise ValueError(f"path_or_frame: {source} has a header but no data rows; expected "
                          "at least one row")
-    if len(header) < 2:
+    if target is not None and len(header) < 2:
         raise ValueError(f"path_or_frame: {source} has only the target column {target!r}; "
                          "expected at least one feature column")
 
@@ -136,7 +137,7 @@ def from_csv(
                          f"{listed}; expected a value in every cell (missing markers: "
                          f"{sorted(MISSING)})")
 
-    t = header.index(target)
+    t = -1 if target is None else header.index(target)
     feature_names = [name for j, name in enumerate(header) if j != t]
     X = np.empty((len(rows), len(feature_names)), dtype=np.float64)
     bad: list[str] = []
@@ -150,6 +151,7 @@ def from_csv(
     if bad:
         raise ValueError(f"path_or_frame: non-numeric values in feature column(s) "
                          f"{', '.join(bad)} of {source}; expected finite numbers in every "
-                         f"feature column (only the target {target!r} may hold labels)")
-    y = _parse_target([row[t] for row in rows], target)
+                         f"feature column (only the target column may hold labels; "
+                         f"target={target!r})")
+    y = None if target is None else _parse_target([row[t] for row in rows], target)
     return X, y, feature_names

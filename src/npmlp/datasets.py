@@ -256,6 +256,22 @@ class Standardizer:
         X = self._check_fitted(X)
         return (X * self.scale_ + self.mean_).astype(X.dtype, copy=False)
 
+    def fold_into(self, model: Any) -> None:
+        """Rewrite a model trained on transform(X) so that it takes raw X (for prediction).
+
+        ((x - mean) / scale) @ W + b = x @ W' + b' with W' = W / scale[:, None] and
+        b' = b - (mean / scale) @ W; later layers are unchanged.
+        """
+        if self.mean_ is None or self.scale_ is None:
+            raise ValueError("Standardizer: not fitted yet; call fit(X_train) before fold_into")
+        layer = model.layers[0]
+        if layer.W is None or layer.W.shape[0] != self.mean_.shape[0]:
+            raise ValueError(f"model: expected a built model with {self.mean_.shape[0]} inputs "
+                             f"(as in fit), got {None if layer.W is None else layer.W.shape[0]}")
+        W, b = layer.W.copy(), layer.b.copy()
+        layer.W[...] = W / self.scale_[:, None]
+        layer.b[...] = b - (self.mean_ / self.scale_) @ W
+
 
 # ----------------------------------------------------------------------------- splitting
 def _stratified_test_counts(counts: np.ndarray, n_test: int) -> np.ndarray:

@@ -1,9 +1,15 @@
 """Saving and loading models: one ``.npz`` of plain arrays plus a JSON config, never pickle.
 
 Layout: ``__config__`` (UTF-8 JSON as uint8), ``param_<i>`` for [W1, b1, W2, ...],
-``opt_<i>_<slot>`` for the optimizer state, ``classes`` for the label values. Writes go to a
-temporary file in the same directory, are fsync'ed, then renamed over the target, so a crash
-never leaves a half-written model where a good one was.
+``opt_<i>_<slot>`` for the optimizer state, ``classes`` for the label values; members are
+stored uncompressed. Writes go to a temporary file in the same directory, are fsync'ed, then
+renamed over the target, so a crash never leaves a half-written model where a good one was.
+
+``load`` trusts nothing in the file: it reads each member's ``.npy`` header first and checks
+its name, shape and dtype against the JSON config and against the architecture the config
+implies (``W_i`` is ``(fan_in, units)``, ``b_i`` is ``(units,)``, optimizer slots are shaped
+like their parameter) before any data is read, so a forged header cannot make it allocate
+more memory than the file holds. Object arrays are refused (``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -16,8 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from npmlp._validation import check_positive_int
+
 FORMAT = "npmlp"
 FORMAT_VERSION = 1
+MAX_CONFIG_BYTES = 16 * 2**20  # the JSON config (history included) is far smaller than this
+NPY_MAGIC = b"\x93NUMPY"
 
 
 class ModelFileError(ValueError):
@@ -30,6 +40,8 @@ def atomic_write(path: str | Path, write) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"directory {str(directory)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -41,6 +53,21 @@ def atomic_write(path: str | Path, write) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _arrays_and_config(model) -> tuple[dict[str, np.ndarray], dict]:
@@ -76,91 +103,214 @@ def save(model, path: str | Path) -> None:
     atomic_write(path, lambda f: np.savez(f, __config__=blob, **arrays))
 
 
-def _read_config(npz, path) -> dict:
-    if "__config__" not in npz.files:
-        raise ModelFileError(f"{path} is not an npmlp model: it has no __config__ entry")
-    raw = npz["__config__"]
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ModelFileError(f"{path}: __config__ must be a 1-D uint8 array")
+# --- loading --------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads members of an npz (a zip of .npy files) after checking their headers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+        if head == NPY_MAGIC:
+            raise ModelFileError(f"{path} is a single .npy array, not an npmlp model (.npz)")
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ModelFileError(f"{path} is not a readable .npz file ({exc})") from None
+        self.names = {}
+        for info in self.zip.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ModelFileError(f"{path}: unexpected member {info.filename!r}")
+            self.names[info.filename[:-4]] = info
+
+    def header(self, name: str):
+        """(shape, dtype, header_length) of member ``name``, read without its data."""
+        info = self.names.get(name)
+        if info is None:
+            raise ModelFileError(f"{self.path}: array {name!r} is missing")
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise ModelFileError(f"{self.path}: array {name!r} is compressed; npmlp writes "
+                                 f"plain members only")
+        if info.header_offset + info.compress_size > self.size:
+            raise ModelFileError(f"{self.path}: array {name!r} runs past the end of the file "
+                                 f"(truncated?)")
+        with self.zip.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ModelFileError(f"{self.path}: array {name!r} has .npy version {version}")
+            return shape, dtype, f.tell()
+
+    def read(self, name: str, shape: tuple, dtype: str) -> np.ndarray:
+        """Member ``name`` after checking that its header says ``shape`` and ``dtype``."""
+        got_shape, got_dtype, header_length = self.header(name)
+        if got_dtype.hasobject:
+            raise ModelFileError(f"{self.path}: array {name!r} holds Python objects; npmlp "
+                                 f"never unpickles")
+        if tuple(got_shape) != tuple(shape) or got_dtype.str != dtype:
+            raise ModelFileError(
+                f"{self.path}: array {name!r} has shape {tuple(got_shape)} and dtype "
+                f"{got_dtype.str}, but {tuple(shape)} and {dtype} are expected")
+        nbytes = int(np.prod(shape, dtype=object)) * got_dtype.itemsize
+        if self.names[name].file_size != header_length + nbytes:
+            raise ModelFileError(f"{self.path}: array {name!r} has {self.names[name].file_size}"
+                                 f" bytes; its header implies {header_length + nbytes}")
+        with self.zip.open(self.names[name]) as f:
+            value = np.lib.format.read_array(f, allow_pickle=False)
+            f.read()  # reach the end so the zip CRC is checked
+        return value
+
+
+def _read_config(reader: _Reader) -> dict:
+    shape, dtype, _ = reader.header("__config__")
+    if dtype != np.uint8 or len(shape) != 1:
+        raise ModelFileError(f"{reader.path}: __config__ must be a 1-D uint8 array")
+    if shape[0] > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{reader.path}: the config is {shape[0]} bytes; at most "
+                             f"{MAX_CONFIG_BYTES} are accepted")
+    raw = reader.read("__config__", shape, np.dtype(np.uint8).str)
     try:
         config = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: the config is not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{reader.path}: the config is not valid JSON ({exc})") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ModelFileError(f"{path} is not an npmlp model file")
+        raise ModelFileError(f"{reader.path} is not an npmlp model file")
     version = config.get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} has format version {version!r}; this npmlp reads version {FORMAT_VERSION}"
-        )
+        raise ModelFileError(f"{reader.path} has format version {version!r}; this npmlp reads "
+                             f"version {FORMAT_VERSION}")
     return config
 
 
-def _read_array(npz, name: str, spec: dict, path) -> np.ndarray:
-    if name not in npz.files:
-        raise ModelFileError(f"{path}: array {name!r} is missing")
-    value = npz[name]
-    if list(value.shape) != list(spec["shape"]) or value.dtype.str != spec["dtype"]:
-        raise ModelFileError(
-            f"{path}: array {name!r} has shape {value.shape} and dtype {value.dtype.str}, "
-            f"but the config says {tuple(spec['shape'])} and {spec['dtype']}"
-        )
-    return value
+def _expected_arrays(model, input_dim: int, config: dict) -> dict[str, tuple[tuple, str]]:
+    """name -> (shape, dtype) for every array the config's architecture implies."""
+    dt = model.dtype.str
+    expected, shapes, fan_in = {}, [], input_dim
+    for layer in model.layers:
+        shapes += [(fan_in, layer.units), (layer.units,)]
+        fan_in = layer.units
+    for i, shape in enumerate(shapes):
+        expected[f"param_{i}"] = (shape, dt)
+    state = config["optimizer_state"]
+    if state is not None:
+        pairs = {(i, slot) for i, slot in state}
+        wanted = {(i, slot) for i in range(len(shapes)) for slot in model.optimizer.slots}
+        if pairs != wanted or len(state) != len(wanted):
+            raise ModelFileError(f"optimizer_state lists {sorted(pairs)}, but a "
+                                 f"{model.optimizer.name} of this model has {sorted(wanted)}")
+        for i, slot in state:
+            expected[f"opt_{i}_{slot}"] = (shapes[i], dt)
+    if "classes" in config["arrays"]:
+        spec = config["arrays"]["classes"]
+        n = 2 if model.kind == "binary" else model.layers[-1].units
+        expected["classes"] = ((n,), str(spec["dtype"]))
+    return expected
+
+
+def _check_specs(path, specs: dict, expected: dict) -> None:
+    if not isinstance(specs, dict) or set(specs) != set(expected):
+        names = sorted(specs) if isinstance(specs, dict) else specs
+        raise ModelFileError(f"{path}: the config lists arrays {names}, but the architecture "
+                             f"needs {sorted(expected)}")
+    for name, (shape, dtype) in expected.items():
+        spec = specs[name]
+        if tuple(spec["shape"]) != tuple(shape) or spec["dtype"] != dtype:
+            raise ModelFileError(f"{path}: the config gives {name!r} shape {spec['shape']} and "
+                                 f"dtype {spec['dtype']}, but the architecture implies "
+                                 f"{tuple(shape)} and {dtype}")
+
+
+def _restore(model, config: dict, arrays: dict, path) -> None:
+    from npmlp.callbacks import History
+    from npmlp.targets import TargetEncoder
+
+    model.set_weights([arrays[f"param_{i}"] for i in range(2 * len(model.layers))])
+    opt = model.optimizer
+    opt.iterations = check_positive_int(config["optimizer_iterations"], "optimizer_iterations",
+                                        minimum=0)
+    if config["optimizer_state"] is not None:
+        opt.build(model.params)
+        for i, slot in config["optimizer_state"]:
+            value = arrays[f"opt_{i}_{slot}"]
+            if not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: optimizer state opt_{i}_{slot} is not finite")
+            opt.state[i][slot][...] = value
+    rng_state = config["rng_state"]
+    kind = model.rng.bit_generator.state["bit_generator"]
+    if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != kind:
+        raise ModelFileError(f"{path}: rng_state is not a {kind} state")
+    model.rng.bit_generator.state = rng_state
+    enc = config["encoder"]
+    if enc is not None:
+        units = model.layers[-1].units
+        if enc["kind"] != model.kind or enc["units"] != units or enc["y_ndim"] not in (1, 2):
+            raise ModelFileError(f"{path}: the target encoder {enc} does not fit a "
+                                 f"{model.kind} output of {units} units")
+        classes = arrays.get("classes")
+        if classes is not None and classes.dtype.kind != "V" and \
+                not np.array_equal(np.unique(classes), classes):
+            raise ModelFileError(f"{path}: classes must be sorted and distinct")
+        model.encoder = TargetEncoder(enc["kind"], units, classes, enc["y_ndim"])
+    if config["history"] is not None:
+        history = History.from_dict(config["history"])
+        if any(len(v) != len(history.epoch) for v in history.history.values()):
+            raise ModelFileError(f"{path}: the history's lists differ in length")
+        model.history = history
 
 
 def load(path: str | Path):
-    """Read a model written by ``save``; nothing is ever unpickled."""
-    from npmlp.callbacks import History
+    """Read a model written by ``save``; nothing is ever unpickled, every array is checked."""
     from npmlp.layers import Dense
     from npmlp.model import MLP
     from npmlp.optimizers import from_config as optimizer_from_config
-    from npmlp.targets import TargetEncoder
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a directory, not an npmlp model file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
+    reader = _Reader(path)
     try:
-        npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ModelFileError(f"{path} is not a readable .npz file ({exc})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{path} is a single .npy array, not an npmlp model")
-    try:
-        with npz:
-            config = _read_config(npz, path)
-            specs = config["arrays"]
-            arrays = {name: _read_array(npz, name, spec, path) for name, spec in specs.items()}
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, TypeError) as exc:
-        raise ModelFileError(f"{path} is damaged or not an npmlp model ({exc!r})") from None
-    except ValueError as exc:
-        if isinstance(exc, ModelFileError):
-            raise
-        raise ModelFileError(f"{path} could not be read safely: {exc}") from None
-
-    try:
-        mc = config["model"]
-        layers = [Dense.from_config(c) for c in mc["layers"]]
-        model = MLP(layers, loss=mc["loss"]["name"], seed=mc["seed"], dtype=mc["dtype"],
-                    optimizer=optimizer_from_config(mc["optimizer"]))
-        if mc["input_dim"] is None:
-            raise ModelFileError(f"{path}: the saved model has no weights")
-        model.build(mc["input_dim"])
-        model.set_weights([arrays[f"param_{i}"] for i in range(2 * len(layers))])
-        opt = model.optimizer
-        opt.iterations = int(config["optimizer_iterations"])
-        if config["optimizer_state"] is not None:
-            opt.build(model.params)
-            for i, slot in config["optimizer_state"]:
-                opt.state[i][slot][...] = arrays[f"opt_{i}_{slot}"]
-        model.rng.bit_generator.state = config["rng_state"]
-        enc = config["encoder"]
-        if enc is not None:
-            model.encoder = TargetEncoder(enc["kind"], enc["units"], arrays.get("classes"),
-                                          enc["y_ndim"])
-        if config["history"] is not None:
-            model.history = History.from_dict(config["history"])
+        with reader.zip:
+            config = _read_config(reader)
+            try:
+                mc = config["model"]
+                layers = [Dense.from_config(c) for c in mc["layers"]]
+                model = MLP(layers, loss=mc["loss"]["name"], seed=mc["seed"],
+                            dtype=mc["dtype"], optimizer=optimizer_from_config(mc["optimizer"]))
+                if mc["input_dim"] is None:
+                    raise ModelFileError(f"{path}: the saved model has no weights")
+                input_dim = check_positive_int(mc["input_dim"], "input_dim")
+                expected = _expected_arrays(model, input_dim, config)
+                _check_specs(path, config["arrays"], expected)
+            except ModelFileError:
+                raise
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise ModelFileError(f"{path}: invalid model config: {exc}") from None
+            extra = set(reader.names) - set(expected) - {"__config__"}
+            if extra:
+                raise ModelFileError(f"{path}: unexpected arrays {sorted(extra)}")
+            arrays = {name: reader.read(name, shape, dtype)
+                      for name, (shape, dtype) in expected.items()}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ModelFileError(f"{path} is damaged or truncated ({exc})") from None
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ModelFileError(f"{path}: invalid model config ({exc!r})") from None
+    except ValueError as exc:  # numpy's own header parser
+        raise ModelFileError(f"{path} could not be read safely: {exc}") from None
+    try:
+        model.build(input_dim)
+        _restore(model, config, arrays, path)
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: invalid model config: {exc}") from None
     return model

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from npmlp import losses, metrics, optimizers
-from npmlp._validation import check_dtype, check_positive_int, check_X, check_y
+from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_X, check_y
 from npmlp.layers import Dense
 from npmlp.targets import TargetEncoder, kind_for
 
@@ -39,7 +39,8 @@ class MLP:
     """
 
     def __init__(self, layers: list[Dense], *, input_dim: int | None = None, loss=None,
-                 optimizer=None, seed: int | None = None, dtype: str = "float32"):
+                 optimizer=None, seed: int | None = None, dtype: str = "float32",
+                 fast: bool = True):
         if isinstance(layers, Dense):
             layers = [layers]
         if not isinstance(layers, (list, tuple)) or not layers:
@@ -62,6 +63,8 @@ class MLP:
         self.input_dim: int | None = None
         self.history = None
         self.stop_training = False
+        # fit() trains with npmlp.fast (same bits, preallocated buffers); False: train_step.
+        self.fast = bool(fast)
         if input_dim is not None:
             self.build(input_dim)
 
@@ -101,13 +104,16 @@ class MLP:
 
     def set_weights(self, weights) -> None:
         """Load [W1, b1, ...]; builds the model from W1's shape if needed."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights must be a list of arrays [W1, b1, ...], got "
+                            f"{type(weights).__name__}")
         weights = list(weights)
         if len(weights) != 2 * len(self.layers):
             raise ValueError(f"set_weights expects {2 * len(self.layers)} arrays "
                              f"(W and b for {len(self.layers)} layers), got {len(weights)}")
         arrays = []
         for i, w in enumerate(weights):
-            w = np.asarray(w)
+            w = _to_numpy(w, f"weights[{i}]")
             if w.dtype.kind not in "iuf":
                 raise TypeError(f"weights[{i}] must be numeric, got dtype {w.dtype}")
             arrays.append(w)
@@ -229,7 +235,7 @@ class MLP:
     def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             verbose: int = 1, callbacks=None, sample_weight=None, split: str = "tail",
-            steps_per_epoch: int | None = None):
+            steps_per_epoch: int | None = None, initial_epoch: int = 0):
         """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
 
         ``split``: "tail" (Keras: the last fraction is the validation set), "random" or
@@ -243,7 +249,7 @@ class MLP:
                             validation_split=validation_split, validation_data=validation_data,
                             shuffle=shuffle, verbose=verbose, callbacks=callbacks,
                             sample_weight=sample_weight, split=split,
-                            steps_per_epoch=steps_per_epoch)
+                            steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch)
 
     def predict_proba(self, X) -> np.ndarray:
         """Output activations A (n, units): probabilities for sigmoid/softmax outputs."""
@@ -268,7 +274,7 @@ class MLP:
         batch_size = check_positive_int(batch_size, "batch_size")
         if self.encoder is None:
             self.encoder = TargetEncoder.for_targets(
-                check_y(y, len(y)), self.kind, self.layers[-1].units)
+                check_y(y, None), self.kind, self.layers[-1].units)
         X, Y = self._prepare(X, y, fitting=False)
         return self.evaluate_arrays(X, Y, batch_size)
 

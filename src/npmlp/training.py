@@ -16,8 +16,10 @@ import math
 
 import numpy as np
 
+from npmlp import fast
 from npmlp._validation import check_positive_int, check_real, check_X
 from npmlp.callbacks import Callback, History, ProgressPrinter
+from npmlp.checkpoint import interrupt_guard
 
 
 class DivergenceError(FloatingPointError):
@@ -26,6 +28,51 @@ class DivergenceError(FloatingPointError):
     def __init__(self, message: str, epoch: int, batch: int, history: History):
         super().__init__(message)
         self.epoch, self.batch, self.history = epoch, batch, history
+
+    @classmethod
+    def at(cls, model, loss: float, epoch: int, batch: int, history: History,
+           what: str = "the loss"):
+        """The error for a non-finite loss at 1-based ``epoch`` and ``batch``."""
+        # The loss is checked before each update, so the weights are those before the batch;
+        # they are only non-finite if an earlier finite loss had an overflowing gradient.
+        finite = all(np.isfinite(p).all() for p in model.params)
+        state = ("are the last finite ones (from before that batch)" if finite else
+                 "are NOT finite: an earlier update overflowed although its loss was finite")
+        return cls(
+            f"training diverged: {what} became {loss} at epoch {epoch}, batch {batch}. "
+            f"The weights {state}; the History holds the {len(history.epoch)} completed "
+            f"epoch(s). Exploding gradients: "
+            f"try a lower learning rate (now {model.optimizer.current_learning_rate():g}), "
+            f"gradient clipping (clipnorm=1.0) or standardised inputs.",
+            epoch, batch, history)
+
+
+def _snapshot(model):
+    """Copies of the weights and optimizer state (taken once per epoch)."""
+    opt = model.optimizer
+    state = None if opt.state is None else [{k: v.copy() for k, v in s.items()}
+                                            for s in opt.state]
+    return [p.copy() for p in model.params], state, opt.iterations
+
+
+def _check_epoch_end(model, logs, before_last, epoch, batch, history) -> None:
+    """Divergence in the epoch's last update shows only in the weights or val_* logs."""
+    bad = [k for k, v in logs.items() if not math.isfinite(v)]
+    # A sum is finite iff every element is (or it overflows: diverged all the same).
+    if not bad and math.isfinite(sum(float(p.sum()) for p in model.params)):
+        return
+    if before_last is not None:  # back to the weights before that update
+        weights, state, model.optimizer.iterations = before_last
+        for p, w in zip(model.params, weights):
+            p[...] = w
+        if state is None:
+            model.optimizer.state = None
+        else:  # in place: a fast path may hold these arrays
+            for slots, saved in zip(model.optimizer.state, state):
+                for k, v in saved.items():
+                    slots[k][...] = v
+    what = bad[0] if bad else "weights"
+    raise DivergenceError.at(model, logs.get(what, float("nan")), epoch, batch, history, what)
 
 
 def validation_split_index(n: int, validation_split: float) -> int:
@@ -89,7 +136,7 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
 
 def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         validation_data=None, shuffle=True, verbose=1, callbacks=None, sample_weight=None,
-        split="tail", steps_per_epoch=None) -> History:
+        split="tail", steps_per_epoch=None, initial_epoch=0) -> History:
     """Train ``model`` on (X, y); returns the History (also kept as ``model.history``).
 
     With ``y=None``, ``X`` is an iterable of ``(X_batch, y_batch[, w_batch])`` (streaming):
@@ -107,6 +154,7 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
     if steps_per_epoch is not None:
         steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     callbacks = _check_callbacks(callbacks)
+    initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if y is None:
         if validation_split:
             raise ValueError("validation_split needs arrays; with streamed batches pass "
@@ -130,6 +178,9 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
     def batches(epoch):
         n = X.shape[0]
         order = model.rng.permutation(n) if shuffle else None
+        if getattr(model, "fast", False) and w is None:  # gathers shuffled rows by chunks
+            yield from fast.batches(X, Y, order, batch_size)
+            return
         for start in range(0, n, batch_size):
             if order is None:
                 part = slice(start, start + batch_size)
@@ -138,7 +189,8 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
             yield X[part], Y[part], None if w is None else w[part]
 
     return run(model, batches, math.ceil(X.shape[0] / batch_size), (X_val, Y_val, w_val),
-               epochs=epochs, batch_size=batch_size, verbose=int(verbose), callbacks=callbacks)
+               epochs=epochs, batch_size=batch_size, verbose=int(verbose), callbacks=callbacks,
+               initial_epoch=initial_epoch)
 
 
 SPLITS = ("tail", "random", "stratified")
@@ -192,11 +244,13 @@ def _fit_stream(model, source, steps_per_epoch, epochs, validation_data, batch_s
 
 
 def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_size=32,
-        verbose=0, callbacks=()) -> History:
+        verbose=0, callbacks=(), initial_epoch=0) -> History:
     """The loop itself: ``batches(epoch)`` yields validated ``(X_b, Y_b, w_b)`` in the model's
     dtype; ``validation`` is ``(X_val, Y_val, w_val)`` or Nones."""
     X_val, Y_val, w_val = validation
-    history = History()
+    train_step = (fast.FastTrainer(model).train_step
+                  if getattr(model, "fast", False) else model.train_step)
+    history = History.continued(model.history, initial_epoch)  # resume: keep earlier epochs
     model.history = history
     everyone: list[Callback] = [history, *callbacks]
     if verbose:
@@ -206,36 +260,46 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
     model.stop_training = False
     for cb in everyone:
         cb.on_train_begin()
-    for epoch in range(epochs):
-        for cb in everyone:
-            cb.on_epoch_begin(epoch)
-        total_loss = total_metric = 0.0
-        seen = 0
-        for batch, (Xb, Yb, wb) in enumerate(batches(epoch)):
-            loss, metric_sum = model.train_step(Xb, Yb, wb)
-            if not math.isfinite(loss):
-                raise DivergenceError(
-                    f"training diverged: the loss became {loss} at epoch {epoch + 1}, batch "
-                    f"{batch + 1}. The weights are kept as they were before that batch. Try a "
-                    f"lower learning rate (now {model.optimizer.current_learning_rate():g}), "
-                    f"gradient clipping (clipnorm=1.0) or standardised inputs.",
-                    epoch + 1, batch + 1, history)
-            m = Xb.shape[0]
-            seen += m
-            total_loss += loss * m
-            total_metric += metric_sum
-            for cb in everyone:
-                cb.on_batch_end(batch, {"loss": loss, "size": m})
-        if seen == 0:
-            raise ValueError(f"epoch {epoch + 1} received no batches (empty data source)")
-        logs = {"loss": total_loss / seen, model.metric_name: total_metric / seen}
-        if X_val is not None:
-            val = model.evaluate_arrays(X_val, Y_val, batch_size, w_val)
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        for cb in everyone:
-            cb.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
+    # Ctrl-C stops after the current batch (deferred by interrupt_guard, so never in the
+    # middle of an update); the History keeps the completed epochs.
+    with interrupt_guard() as pending:
+        try:
+            for epoch in range(initial_epoch, epochs):
+                for cb in everyone:
+                    cb.on_epoch_begin(epoch)
+                total_loss = total_metric = 0.0
+                seen, before_last = 0, None
+                for batch, (Xb, Yb, wb) in enumerate(batches(epoch)):
+                    if batch + 1 == steps:  # no later loss checks this epoch's last update
+                        before_last = _snapshot(model)
+                    loss, metric_sum = train_step(Xb, Yb, wb)
+                    if not math.isfinite(loss):
+                        raise DivergenceError.at(model, loss, epoch + 1, batch + 1, history)
+                    m = Xb.shape[0]
+                    seen += m
+                    total_loss += loss * m
+                    total_metric += metric_sum
+                    for cb in everyone:
+                        cb.on_batch_end(batch, {"loss": loss, "size": m})
+                    if pending[0]:  # Ctrl-C arrived during this batch: it is now complete
+                        raise KeyboardInterrupt
+                if seen == 0:
+                    raise ValueError(f"epoch {epoch + 1} received no batches (empty data source)")
+                logs = {"loss": total_loss / seen, model.metric_name: total_metric / seen}
+                if X_val is not None:
+                    val = model.evaluate_arrays(X_val, Y_val, batch_size, w_val)
+                    logs.update({f"val_{k}": v for k, v in val.items()})
+                _check_epoch_end(model, logs, before_last, epoch + 1, batch + 1, history)
+                for cb in everyone:
+                    cb.on_epoch_end(epoch, logs)
+                if model.stop_training or pending[0]:
+                    break
+        except KeyboardInterrupt:
+            if pending[0] == "forced":  # a second Ctrl-C: abort without a clean stop
+                raise
+            pending[0] = True
+    if pending[0]:
+        history.interrupted = model.stop_training = True
     for cb in everyone:
         cb.on_train_end()
     return history

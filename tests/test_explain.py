@@ -1,0 +1,103 @@
+"""npmlp explain: the recorded trace matches an independent backprop, the update is -lr dW,
+every gradient check passes, and a wrong derivative makes it fail."""
+
+import numpy as np
+import pytest
+
+import npmlp
+from npmlp import activations, gradcheck
+from npmlp.cli import main
+from npmlp.explain import build_model, explain, format_trace, plot_trace
+
+
+@pytest.fixture(scope="module")
+def seed_trace():
+    X, y = npmlp.datasets.dummy(seed=0)
+    return X, y, explain(X, y)
+
+
+def test_default_is_the_seed_architecture_and_every_gradient_passes(seed_trace):
+    _, _, trace = seed_trace
+    assert repr(trace.model) == "MLP(10-64-64-64-1, loss='binary_crossentropy')"
+    assert trace.batch_size == 32 and trace.logits_path
+    assert len(trace.gradcheck) == 8
+    assert all(r["relative_error"] < 1e-6 for r in trace.gradcheck)
+    assert trace.gradcheck_passed
+
+
+def test_shapes_chain_from_layer_to_layer(seed_trace):
+    _, _, trace = seed_trace
+    sizes = [10, 64, 64, 64, 1]
+    for t, (fan_in, fan_out) in zip(trace.layers, zip(sizes, sizes[1:])):
+        assert t.forward["A_prev"].shape == (32, fan_in)
+        assert t.forward["Z"].shape == t.forward["A"].shape == (32, fan_out)
+        assert t.backward["dW"].shape == t.update["W"].shape == (fan_in, fan_out)
+        assert t.backward["db"].shape == (fan_out,)
+        assert t.backward["dZ"].shape == t.backward["dA"].shape == (32, fan_out)
+    for below, above in zip(trace.layers, trace.layers[1:]):
+        assert np.array_equal(below.arrays["A"], above.arrays["A_prev"])
+
+
+def test_gradients_equal_an_independent_backward_pass_and_update_is_sgd(seed_trace):
+    X, y, trace = seed_trace
+    fresh = build_model(10, y, seed=0)          # same seed -> same initial weights
+    Y = y[:32].astype(np.float64).reshape(-1, 1)
+    expected = gradcheck.backprop_gradients(fresh, X[:32], Y)
+    before = fresh.get_weights()
+    for i, t in enumerate(trace.layers):
+        np.testing.assert_array_equal(t.arrays["dW"], expected[2 * i])
+        np.testing.assert_array_equal(t.arrays["db"], expected[2 * i + 1])
+    after = trace.model.get_weights()
+    for i, t in enumerate(trace.layers):
+        # SGD without momentum: W -= dW * lr, bit for bit.
+        np.testing.assert_array_equal(after[2 * i], before[2 * i] - expected[2 * i] * 0.01)
+        assert t.update["W"].max == (after[2 * i] - before[2 * i]).max()
+
+
+def test_output_dZ_is_A_minus_Y_over_m(seed_trace):
+    _, y, trace = seed_trace
+    out = trace.layers[-1]
+    Y = y[:32].astype(np.float64).reshape(-1, 1)
+    np.testing.assert_allclose(out.arrays["dZ"], (out.arrays["A"] - Y) / 32, rtol=1e-15)
+
+
+def test_a_wrong_derivative_fails_the_check(monkeypatch):
+    X, y = npmlp.datasets.dummy(n_samples=20, n_features=3, seed=1)
+    # Twice the true tanh derivative: backprop is now wrong, finite differences are not.
+    monkeypatch.setattr(activations.Tanh, "derivative", lambda self, Z, A=None: 2 * (1 - A * A))
+    trace = explain(X, y, layers=1, units=4, activation="tanh", batch_size=20)
+    assert not trace.gradcheck_passed
+    assert "FAIL" in "\n".join(format_trace(trace))
+
+
+def test_softmax_output_on_iris_and_plot(tmp_path):
+    X, y = npmlp.datasets.load("iris")
+    trace = explain(X[::5], y[::5], layers=2, units=5, activation="sigmoid", batch_size=30)
+    assert trace.layers[-1].activation == "softmax" and trace.gradcheck_passed
+    path = plot_trace(trace, tmp_path / "h.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_arguments_are_validated():
+    X, y = npmlp.datasets.dummy(n_samples=10, seed=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        explain(X, y, batch_size=0)
+    model = npmlp.MLP([npmlp.Dense(1, "sigmoid")], dtype="float32", input_dim=10)
+    with pytest.raises(ValueError, match="float64"):
+        explain(X, y, model=model)
+    with pytest.raises(TypeError, match="model"):
+        explain(X, y, model="not a model")
+    with pytest.raises(TypeError, match="trace"):
+        plot_trace({}, "x.png")
+
+
+def test_cli_prints_every_section_and_writes_the_plot(tmp_path, capsys):
+    plot = tmp_path / "sub" / "explain.png"
+    rc = main(["explain", "--dataset", "moons", "--layers", "1", "--units", "4",
+               "--batch-size", "8", "--plot", str(plot)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for word in ("FORWARD", "BACKWARD", "UPDATE", "GRADIENT CHECK", "A_prev", "dA", "dZ",
+                 "dW", "db", "all 4 gradients pass"):
+        assert word in out
+    assert plot.exists()

@@ -1,0 +1,20 @@
+"""scikit-learn's own estimator checks on npmlp.sklearn.MLPClassifier and MLPRegressor."""
+
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from npmlp.sklearn import MLPClassifier, MLPRegressor
+
+# Small but default-like: the checks fit dozens of times, and some demand accuracy > 0.83
+# (blobs) or R^2 > 0.5 after fit. batch_size 32 is a full batch for the 15-sample
+# sample-weight-equivalence check, where weights rescaled to mean 1 make a full batch with
+# integer weights equal to repeating the rows.
+ESTIMATORS = [
+    MLPClassifier(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
