@@ -30,17 +30,24 @@ def check_real(
     exclusive_max: bool = False,
 ) -> float:
     """A finite real number within the given bounds."""
+    if minimum is not None and maximum is not None:
+        expected = (f"in {'(' if exclusive_min else '['}{minimum}, {maximum}"
+                    f"{')' if exclusive_max else ']'}")
+    elif minimum is not None:
+        expected = f"{'>' if exclusive_min else '>='} {minimum}"
+    elif maximum is not None:
+        expected = f"{'<' if exclusive_max else '<='} {maximum}"
+    else:
+        expected = "a real number"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+        raise TypeError(f"{name} must be a real number {expected}, got "
+                        f"{type(value).__name__}: {value!r}")
     value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if minimum is not None and (value <= minimum if exclusive_min else value < minimum):
-        op = ">" if exclusive_min else ">="
-        raise ValueError(f"{name} must be {op} {minimum}, got {value}")
-    if maximum is not None and (value >= maximum if exclusive_max else value > maximum):
-        op = "<" if exclusive_max else "<="
-        raise ValueError(f"{name} must be {op} {maximum}, got {value}")
+    too_low = minimum is not None and (value <= minimum if exclusive_min else value < minimum)
+    too_high = maximum is not None and (value >= maximum if exclusive_max else value > maximum)
+    if not math.isfinite(value) or too_low or too_high:
+        raise ValueError(f"{name} must be {'finite and ' if not math.isfinite(value) else ''}"
+                         f"{expected}, got {value}")
     return value
 
 

@@ -142,8 +142,13 @@ def exp_neg(X: np.ndarray) -> np.ndarray:
     keeps ``np.errstate(all="raise")`` from tripping on underflow for huge |z|.
     """
     dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float64)
-    cap = np.floor(-np.log(np.finfo(dtype).tiny) / 2)
-    return np.exp(-np.minimum(X, cap.astype(dtype)))
+    return np.exp(-np.minimum(X, exp_neg_cap(dtype)))
+
+
+def exp_neg_cap(dtype) -> np.generic:
+    """The largest x that ``exp_neg`` exponentiates: floor(-ln(tiny) / 2) in dtype."""
+    dtype = np.dtype(dtype)
+    return dtype.type(np.floor(-np.log(np.finfo(dtype).tiny) / 2))
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:

@@ -31,13 +31,14 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
         optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
         nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
         seed: int | None = None, verbose: int = 1, dtype: str = "float32",
-        callbacks=None) -> History:
+        callbacks=None, split: str = "tail") -> History:
     """Train ``layers`` hidden Dense layers of ``units`` (default 64) on (X, y); print each
     epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
 
     ``npmlp.mlp(X, y, 32, 100, 3, 0.2)`` runs the seed's experiment. ``optimizer`` is a name
     ("sgd", "adam", "rmsprop") built with ``learning_rate`` (and ``momentum``/``nesterov`` for
-    SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to every kernel.
+    SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to every kernel;
+    ``split`` chooses the validation samples ("tail" as Keras, "random", "stratified").
     """
     layers = check_positive_int(layers, "layers", minimum=0)
     if layers == 0 and units is not None:
@@ -61,4 +62,5 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     output.kernel_regularizer = regularizer
     model = MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
-                     validation_split=validation_split, verbose=verbose, callbacks=callbacks)
+                     validation_split=validation_split, verbose=verbose, callbacks=callbacks,
+                     split=split)

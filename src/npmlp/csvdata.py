@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING", "from_csv"]
+__all__ = ["MISSING", "from_csv", "predict_csv"]
 
 # Cell texts that mean "no value" (compared after stripping surrounding blanks).
 MISSING = frozenset({"", "NA", "NaN", "nan", "?"})
@@ -155,3 +155,46 @@ def from_csv(
                          f"target={target!r})")
     y = None if target is None else _parse_target([row[t] for row in rows], target)
     return X, y, feature_names
+
+
+def predict_csv(model, csv_path: str | os.PathLike, out_path: str | os.PathLike,
+                target: str | None = None, proba: bool = False) -> int:
+    """Predict every row of a CSV with ``model`` and write ``prediction`` (and, for
+    classifiers with ``proba``, one ``proba_<class>`` column per class) to ``out_path``
+    atomically. ``target`` names a column to leave out. Returns the number of rows."""
+    from io import StringIO
+
+    from npmlp.io import atomic_write
+
+    if target is None:
+        try:
+            X, _, _ = from_csv(csv_path, None)
+        except ValueError as exc:
+            raise ValueError(f"{exc}. If the CSV holds the target column, leave it out with "
+                             "target=COLUMN (--target)") from None
+    else:
+        X, _, _ = from_csv(csv_path, target)
+    if X.shape[1] != model.input_dim:
+        hint = "" if target else "; if the CSV holds the target, name it with --target"
+        raise ValueError(f"{csv_path} has {X.shape[1]} feature columns but the model was "
+                         f"trained on {model.input_dim}{hint}")
+    predictions = model.predict(X).reshape(len(X), -1)
+    columns = [predictions]
+    header = ["prediction"] if predictions.shape[1] == 1 else [
+        f"prediction_{j}" for j in range(predictions.shape[1])]
+    if proba:
+        if model.kind not in ("binary", "multiclass"):
+            raise ValueError(f"proba needs a classifier; this model does {model.kind}")
+        A = model.predict_proba(X)
+        if A.shape[1] == 1:  # sigmoid: p is the probability of the second class
+            A = np.hstack([1.0 - A, A])
+        columns.append(A)
+        header += [f"proba_{c}" for c in model.encoder.classes]
+    text = StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for row in zip(*(c.tolist() for c in columns)):
+        writer.writerow([v for part in row for v in part])
+    atomic_write(out_path, lambda f: f.write(text.getvalue().encode("utf-8")))
+    return len(X)
+

@@ -16,46 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from .csvdata import from_csv
+from ._validation import check_positive_int, check_real
+from .csvdata import from_csv, predict_csv
 
 __all__ = [
     "GENERATORS", "NAMES", "Standardizer", "circles", "dummy", "from_csv", "load", "moons",
-    "spirals", "train_test_split", "xor",
+    "predict_csv", "spirals", "train_test_split", "xor",
 ]
 
 NAMES = ("iris", "wine", "breast_cancer", "digits")
-
-
-# ----------------------------------------------------------------------------- validation
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    """Return value as int; it must be an integer (not bool) >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__} "
-                        f"{value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_float(name: str, value: Any, low: float, high: float = math.inf,
-                 open_low: bool = False, open_high: bool = False) -> float:
-    """Return value as float; it must be a real number in the interval [low, high]."""
-    lb, hb = "(" if open_low else "[", ")" if open_high or high == math.inf else "]"
-    expected = f"a number in {lb}{low}, {high}{hb}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__} {value!r}")
-    v = float(value)
-    inside = (v > low if open_low else v >= low) and (v < high if open_high else v <= high)
-    if not (math.isfinite(v) and inside):
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
-    return v
 
 
 def _rng(seed: Any) -> np.random.Generator:
     """np.random.default_rng(seed) with a readable error for bad seeds."""
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         return np.random.default_rng(seed)
-    _check_int("seed", seed, 0)
+    check_positive_int(seed, "seed", 0)
     return np.random.default_rng(seed)
 
 
@@ -63,8 +39,8 @@ def _rng(seed: Any) -> np.random.Generator:
 def dummy(n_samples: int = 100, n_features: int = 10,
           seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Random X uniform in [0, 1) of shape (n, d) and random 0/1 labels y of shape (n, 1)."""
-    n = _check_int("n_samples", n_samples, 1)
-    d = _check_int("n_features", n_features, 1)
+    n = check_positive_int(n_samples, "n_samples", 1)
+    d = check_positive_int(n_features, "n_features", 1)
     rng = _rng(seed)
     X = rng.random((n, d))
     y = rng.integers(0, 2, size=(n, 1), dtype=np.int64)
@@ -89,8 +65,8 @@ def moons(n_samples: int = 200, noise: float = 0.1,
 
     Class 0: (cos t, sin t); class 1: (1 - cos t, 0.5 - sin t), t in [0, pi]; plus N(0, noise^2).
     """
-    n = _check_int("n_samples", n_samples, 2)
-    sigma = _check_float("noise", noise, 0.0)
+    n = check_positive_int(n_samples, "n_samples", 2)
+    sigma = check_real(noise, "noise", minimum=0.0)
     rng = _rng(seed)
     n_out, n_in = n // 2, n - n // 2
     t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n_in)
@@ -106,9 +82,10 @@ def moons(n_samples: int = 200, noise: float = 0.1,
 def circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
             seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles, X (n, 2), y (n,): 0 on radius 1 (n//2 points), 1 on radius factor."""
-    n = _check_int("n_samples", n_samples, 2)
-    sigma = _check_float("noise", noise, 0.0)
-    r = _check_float("factor", factor, 0.0, 1.0, open_low=True, open_high=True)
+    n = check_positive_int(n_samples, "n_samples", 2)
+    sigma = check_real(noise, "noise", minimum=0.0)
+    r = check_real(factor, "factor", minimum=0.0, maximum=1.0, exclusive_min=True,
+                   exclusive_max=True)
     rng = _rng(seed)
     n_out, n_in = n // 2, n - n // 2
     # endpoint=False: t = 2*pi would repeat the point at t = 0.
@@ -129,9 +106,9 @@ def spirals(n_samples: int = 300, noise: float = 0.2, n_classes: int = 3,
 
     Arm k: radius r in [0, 1], angle 2*pi*k/K + 4 r + N(0, noise^2) (the CS231n spiral).
     """
-    k = _check_int("n_classes", n_classes, 2)
-    n = _check_int("n_samples", n_samples, k)
-    sigma = _check_float("noise", noise, 0.0)
+    k = check_positive_int(n_classes, "n_classes", 2)
+    n = check_positive_int(n_samples, "n_samples", k)
+    sigma = check_real(noise, "noise", minimum=0.0)
     rng = _rng(seed)
     y = _blocks(n, k)
     # Radius runs 0 -> 1 along each arm; position along the arm from the index within it.
@@ -148,8 +125,8 @@ def xor(n_samples: int = 200, noise: float = 0.1,
 
     The corners are used in turn, so each gets n//4 or n//4 + 1 points; not linearly separable.
     """
-    n = _check_int("n_samples", n_samples, 4)
-    sigma = _check_float("noise", noise, 0.0)
+    n = check_positive_int(n_samples, "n_samples", 4)
+    sigma = check_real(noise, "noise", minimum=0.0)
     rng = _rng(seed)
     corners = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     X = corners[np.arange(n) % 4] + rng.normal(0.0, sigma, size=(n, 2))
@@ -301,11 +278,12 @@ def train_test_split(X: Any, y: Any, test_size: float = 0.25, seed: Any = None,
     if n < 2:
         raise ValueError(f"X: expected at least 2 samples to split, got {n}")
     if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
-        n_test = _check_int("test_size", test_size, 1)
+        n_test = check_positive_int(test_size, "test_size", 1)
         if n_test >= n:
             raise ValueError(f"test_size: expected a count below n_samples={n}, got {n_test}")
     else:
-        frac = _check_float("test_size", test_size, 0.0, 1.0, open_low=True, open_high=True)
+        frac = check_real(test_size, "test_size", minimum=0.0, maximum=1.0, exclusive_min=True,
+                          exclusive_max=True)
         n_test = min(max(math.ceil(frac * n), 1), n - 1)
     if not isinstance(stratify, bool):
         raise TypeError(f"stratify: expected a bool, got {type(stratify).__name__} "

@@ -25,13 +25,9 @@ import math
 import numpy as np
 
 from npmlp import optimizers
+from npmlp.activations import exp_neg_cap
 
 CHUNK_BYTES = 4 << 20  # shuffled rows gathered per np.take: bounds the extra memory
-
-
-def _exp_cap(dtype) -> np.generic:
-    """The cap of ``activations.exp_neg`` for dtype (must match it; the parity tests check)."""
-    return np.floor(-np.log(np.finfo(dtype).tiny) / 2).astype(dtype)
 
 
 def batches(X: np.ndarray, Y: np.ndarray, order: np.ndarray | None, batch_size: int):
@@ -129,7 +125,7 @@ class FastTrainer:
         model = self.model
         self.full = m
         self.bufs = {self.full: _Buffers(model, self.full)}
-        self.cap = _exp_cap(model.dtype)
+        self.cap = exp_neg_cap(model.dtype)
         self.logits = model._uses_logits_path()
         # W, b of every layer become views of one flat array (values kept), and so do the
         # gradients, so plain SGD updates all parameters in two ufunc calls, not 2 per array.

@@ -12,41 +12,43 @@ from npmlp._validation import check_positive_int, check_real
 
 
 class LearningRateSchedule:
-    """Base class: ``schedule(step) -> learning rate`` (a float)."""
+    """Base class: ``schedule(step) -> learning rate`` (a float). Both schedules here take
+    ``(initial_learning_rate, decay_steps, decay_rate, staircase)``."""
 
     name = "schedule"
-
-    def __call__(self, step: int) -> float:
-        raise NotImplementedError
-
-    def get_config(self) -> dict:
-        raise NotImplementedError
-
-    def _progress(self, step: int) -> float:
-        p = step / self.decay_steps
-        return math.floor(p) if self.staircase else p
-
-
-class ExponentialDecay(LearningRateSchedule):
-    """lr = initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase)."""
-
-    name = "exponential_decay"
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
                  staircase: bool = False):
         self.initial_learning_rate = check_real(
             initial_learning_rate, "initial_learning_rate", minimum=0.0, exclusive_min=True)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
-        self.decay_rate = check_real(decay_rate, "decay_rate", minimum=0.0, exclusive_min=True)
+        self.decay_rate = check_real(decay_rate, "decay_rate", minimum=0.0,
+                                     exclusive_min=self.decay_rate_must_be_positive)
         self.staircase = bool(staircase)
 
+    decay_rate_must_be_positive = False
+
     def __call__(self, step: int) -> float:
-        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
+        raise NotImplementedError
+
+    def _progress(self, step: int) -> float:
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
 
     def get_config(self) -> dict:
         return {"name": self.name, "initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
                 "staircase": self.staircase}
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """lr = initial_learning_rate * decay_rate ** (step / decay_steps) (floored if staircase)."""
+
+    name = "exponential_decay"
+    decay_rate_must_be_positive = True  # 0 ** 0 would give lr0 at step 0, then 0 forever
+
+    def __call__(self, step: int) -> float:
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class InverseTimeDecay(LearningRateSchedule):
@@ -54,21 +56,8 @@ class InverseTimeDecay(LearningRateSchedule):
 
     name = "inverse_time_decay"
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False):
-        self.initial_learning_rate = check_real(
-            initial_learning_rate, "initial_learning_rate", minimum=0.0, exclusive_min=True)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
-        self.decay_rate = check_real(decay_rate, "decay_rate", minimum=0.0)
-        self.staircase = bool(staircase)
-
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
-
-    def get_config(self) -> dict:
-        return {"name": self.name, "initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase}
 
 
 SCHEDULES = {cls.name: cls for cls in (ExponentialDecay, InverseTimeDecay)}

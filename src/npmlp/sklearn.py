@@ -29,7 +29,7 @@ except ImportError as exc:  # validate_data is new in scikit-learn 1.6
                       "pip install 'npmlp[sklearn]'") from exc
 
 from npmlp import optimizers
-from npmlp._validation import check_dtype
+from npmlp._validation import check_dtype, check_positive_int, check_real
 from npmlp.callbacks import EarlyStopping, History
 from npmlp.layers import L2, Dense
 from npmlp.model import MLP
@@ -41,31 +41,6 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid",
                "leaky_relu": "leaky_relu", "linear": "linear", "identity": "linear"}
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
-
-
-def _int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} "
-                        f"{value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _real(value, name: str, low: float, high: float | None = None, *, open_low=False,
-          open_high=False) -> float:
-    interval = f"{'(' if open_low else '['}{low}, {'inf)' if high is None else high}" + (
-        "" if high is None else (")" if open_high else "]"))
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in {interval}, got {type(value).__name__} "
-                        f"{value!r}")
-    v = float(value)
-    ok = np.isfinite(v) and (v > low if open_low else v >= low)
-    if high is not None:
-        ok = ok and (v < high if open_high else v <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return v
 
 
 def _bool(value, name: str) -> bool:
@@ -106,22 +81,22 @@ class _BaseMLP(BaseEstimator):
         if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"hidden_layer_sizes must be an int or a sequence of ints, got "
                             f"{self.hidden_layer_sizes!r}")
-        self._sizes = [_int(s, "hidden_layer_sizes[i]", 1) for s in sizes]
+        self._sizes = [check_positive_int(s, "hidden_layer_sizes[i]") for s in sizes]
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got "
                              f"{self.activation!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        _real(self.learning_rate, "learning_rate", 0.0, open_low=True)
-        _real(self.momentum, "momentum", 0.0, 1.0, open_high=True)
+        check_real(self.learning_rate, "learning_rate", minimum=0.0, exclusive_min=True)
+        check_real(self.momentum, "momentum", minimum=0.0, maximum=1.0, exclusive_max=True)
         if self.batch_size != "auto":
-            _int(self.batch_size, "batch_size", 1)
-        _int(self.epochs, "epochs", 1)
-        _real(self.l2, "l2", 0.0)
+            check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.epochs, "epochs")
+        check_real(self.l2, "l2", minimum=0.0)
         _bool(self.early_stopping, "early_stopping")
-        _real(self.validation_fraction, "validation_fraction", 0.0, 1.0, open_low=True,
-              open_high=True)
-        _int(self.n_iter_no_change, "n_iter_no_change", 1)
+        check_real(self.validation_fraction, "validation_fraction", minimum=0.0, maximum=1.0,
+                   exclusive_min=True, exclusive_max=True)
+        check_positive_int(self.n_iter_no_change, "n_iter_no_change")
         _bool(self.shuffle, "shuffle")
         check_dtype(self.dtype)
         if self.verbose not in (0, 1, 2):
@@ -269,7 +244,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if len(where) == 0:
                 raise ValueError(f"class_weight has label {label!r}, which is not among the "
                                  f"classes {self.classes_.tolist()}")
-            per_class[where[0]] = _real(weight, f"class_weight[{label!r}]", 0.0)
+            per_class[where[0]] = check_real(weight, f"class_weight[{label!r}]", minimum=0.0)
         return per_class[index]
 
     def _weights(self, sample_weight, index, partial: bool) -> np.ndarray | None:

@@ -1,0 +1,94 @@
+"""npmlp train: the seed's experiment by default; --resume continues a saved model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import npmlp
+from npmlp.cli.options import SYNTHETIC, add_model_options, load_data, mlp_options
+
+
+def add_command(sub) -> None:
+    p = sub.add_parser("train", help="train an MLP (defaults: the seed's experiment)",
+                       description="Train an MLP and print one line per epoch. With no options "
+                       "it runs the seed's experiment: 100 x 10 random data, 3 hidden ReLU "
+                       "layers of 64, sigmoid output, batch 32, 100 epochs, validation split "
+                       "0.2, SGD with learning rate 0.01.")
+    add_model_options(p)
+    p.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.npz)")
+    p.add_argument("--plot", metavar="PATH", help="write Loss/Accuracy vs Epoch plots to PATH")
+    p.add_argument("--plot-boundary", metavar="PATH",
+                   help="draw the decision boundary to PATH (2-D datasets: moons, circles, ...)")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.add_argument("--resume", metavar="PATH",
+                   help="load the model saved at PATH and train --epochs more epochs on the "
+                   "same data (give the same --dataset/--samples/--seed/--batch-size/"
+                   "--validation-split); saves back to PATH unless --save is given")
+    p.set_defaults(func=run_train)
+
+
+def _for_saving(args, model):
+    """The model to save: with --standardize, a copy that takes raw features."""
+    if getattr(args, "scaler", None) is None:
+        return model
+    import copy
+
+    folded = copy.deepcopy(model)
+    args.scaler.fold_into(folded)
+    return folded
+
+
+def run_train(args) -> int:
+    if args.resume and args.standardize:
+        raise ValueError("--standardize cannot be combined with --resume: saved models take "
+                         "raw features (the scaling was folded into them); drop --standardize")
+    X, y = load_data(args)
+    if args.resume:
+        history = npmlp.checkpoint.resume(
+            args.resume, X, y, args.epochs, batch_size=args.batch_size,
+            validation_split=args.validation_split, verbose=0 if args.quiet else 1)
+        args.save = args.save or args.resume
+    else:
+        history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, **mlp_options(args))
+    if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
+        return _save_interrupted(args, history)
+    final = {k: v[-1] for k, v in history.history.items() if v}
+    summary = " - ".join(f"{k}: {v:.4f}" for k, v in final.items())
+    print(f"Trained {history.model!r} on {args.csv or args.dataset} {X.shape} for "
+          f"{len(history.epoch)} epochs. Final: {summary or 'no epochs run'}")
+    if args.save:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        _for_saving(args, history.model).save(args.save)
+        print(f"Saved model to {args.save}")
+    if args.plot:
+        if history.epoch:
+            Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+            npmlp.plot_history(history, args.plot)
+            print(f"Wrote plots to {args.plot}")
+        else:
+            print("No plot written: no epoch was run", file=sys.stderr)
+    if args.plot_boundary:
+        Path(args.plot_boundary).parent.mkdir(parents=True, exist_ok=True)
+        npmlp.plot_decision_boundary(history.model, X, y, args.plot_boundary)
+        print(f"Wrote the decision boundary to {args.plot_boundary}")
+    return 0
+
+
+def _save_interrupted(args, history) -> int:
+    import time
+
+    path = args.save or f"runs/interrupted-{time.strftime('%Y%m%d-%H%M%S')}.npz"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _for_saving(args, history.model).save(path)
+    done = len(history.epoch)
+    left = "N" if args.resume else str(max(args.epochs - done, 0))
+    data = f" --dataset {args.dataset} --batch-size {args.batch_size} " \
+           f"--validation-split {args.validation_split}"
+    data += f" --samples {args.samples}" if args.samples is not None else ""
+    data += f" --seed {args.seed}" if args.seed is not None else ""
+    print(f"\nInterrupted: {done} epoch(s) completed; saved a checkpoint to {path}\n"
+          f"Resume with: npmlp train --resume {path} --epochs {left}{data}", file=sys.stderr)
+    if args.seed is None and args.dataset in SYNTHETIC:
+        print("(no --seed was given: the synthetic data will differ on resume)", file=sys.stderr)
+    return 130
