@@ -3,17 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs fuzz clean
+.PHONY: demo test lint docs fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
 # Stamp files record which extras are installed; they are redone when pyproject.toml changes.
-$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e .
-	touch $@
-
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
@@ -36,6 +32,15 @@ test: $(VENV)/.dev-installed
 # Many more hypothesis examples than `make test` runs (profiles in tests/conftest.py)
 fuzz: $(VENV)/.dev-installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[bench,tensorflow]"
+	touch $@
+
+# Timings against the peers that are installed (add torch by hand for the PyTorch column)
+bench: $(VENV)/.bench-installed
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/npmlp bench --workload seed --out runs/bench
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/npmlp bench --workload medium --out runs/bench-medium
 
 # The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve
 docs: $(VENV)/.dev-installed

@@ -78,3 +78,22 @@ def test_load_rejects_foreign_files(tmp_path):
 def test_unbuilt_model_cannot_be_saved(tmp_path):
     with pytest.raises(RuntimeError, match="no weights"):
         npmlp.MLP([npmlp.Dense(1, "sigmoid")]).save(tmp_path / "m.npz")
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """Atomic saves go through a 0600 temp file; the result has the umask's mode, and a
+    replaced file keeps its own mode."""
+    import os
+    import stat
+
+    model = npmlp.MLP([npmlp.Dense(1, "sigmoid")], input_dim=2, seed=0)
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "m.npz"
+        model.save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        model.save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

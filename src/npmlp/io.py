@@ -44,6 +44,9 @@ def atomic_write(path: str | Path, write) -> None:
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would (or keep the
+        # mode of the file it replaces), so a saved model is as readable as any other file.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -54,6 +57,13 @@ def atomic_write(path: str | Path, write) -> None:
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(directory: Path) -> None:
