@@ -271,3 +271,17 @@ def test_stratified_split_keeps_class_proportions():
     train, val = split_indices(model, Y, 0.2, "stratified")
     assert len(val) == 20 and np.sum(y[val] == 1) == 10
     assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == 100
+
+
+@pytest.mark.parametrize("split", ["random", "stratified"])
+def test_drawn_splits_are_the_same_on_every_fit(split):
+    """With a seed, fit() again (or a resumed run) validates on the same samples, and the
+    split does not consume the shuffling stream: 3 + 3 epochs equal 6."""
+    X, y = npmlp.datasets.moons(100, seed=0)
+    once, twice = make_model(), make_model()
+    h = once.fit(X, y, epochs=6, validation_split=0.25, split=split, verbose=0)
+    h1 = twice.fit(X, y, epochs=3, validation_split=0.25, split=split, verbose=0)
+    h2 = twice.fit(X, y, epochs=3, validation_split=0.25, split=split, verbose=0)
+    assert h.val_loss == h1.val_loss + h2.val_loss
+    for a, b in zip(once.get_weights(), twice.get_weights()):
+        np.testing.assert_array_equal(a, b)

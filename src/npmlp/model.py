@@ -239,7 +239,8 @@ class MLP:
         """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
 
         ``split``: "tail" (Keras: the last fraction is the validation set), "random" or
-        "stratified" (seeded from the model's generator). ``sample_weight`` (n,) multiplies
+        "stratified" (drawn from the model's seed: the same samples on every call).
+        ``sample_weight`` (n,) multiplies
         each sample's loss (the batch loss is still divided by the batch size, as in Keras).
         With ``y=None``, ``X`` is an iterable of ``(X_batch, y_batch)`` (streaming).
         """

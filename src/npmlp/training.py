@@ -117,15 +117,18 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
         )
     if split == "tail":
         return slice(0, split_at), slice(split_at, n)
+    # A generator of its own, derived from the model's seed, so that every fit() call (and a
+    # resumed run) holds out the same samples and the shuffling stream is left untouched.
+    rng = model.rng if model.seed is None else np.random.default_rng([model.seed, n, 1])
     if split == "random":
-        order = model.rng.permutation(n)
+        order = rng.permutation(n)
         return np.sort(order[n - split_at:]), np.sort(order[:n - split_at])
     if model.kind not in ("binary", "multiclass"):
         raise ValueError(f"split='stratified' needs a classification model, not {model.kind}")
     labels = Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
     val = []
     for c in np.unique(labels):
-        members = model.rng.permutation(np.flatnonzero(labels == c))
+        members = rng.permutation(np.flatnonzero(labels == c))
         val.append(members[:int(round(len(members) * validation_split))])
     val = np.sort(np.concatenate(val))
     if len(val) == 0 or len(val) == n:
