@@ -126,11 +126,16 @@ def test_interrupt_keeps_completed_epochs_and_a_usable_model():
     assert h.interrupted and m.stop_training
     assert h.epoch == [0, 1] and len(h.loss) == len(h.val_loss) == 2
     assert m.history is h
-    assert m.optimizer.iterations == 12  # the batch in flight was completed, no more
-    assert all(np.isfinite(w).all() for w in m.get_weights())
+    # the unfinished epoch 3 was rolled back: the model stands at the end of epoch 2
+    assert m.optimizer.iterations == 10
+    two = make()
+    two.fit(X, Y, epochs=2, **FIT)
+    for a, b in zip(two.get_weights(), m.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert m.rng.bit_generator.state == two.rng.bit_generator.state
     assert m.predict(X).shape == (90,)
     h2 = m.fit(X, Y, epochs=1, **FIT)  # still trainable
-    assert not h2.interrupted and m.optimizer.iterations == 17
+    assert not h2.interrupted and m.optimizer.iterations == 15
 
 
 def test_interrupt_in_epoch_end_callback_keeps_that_epoch(tmp_path):
@@ -146,8 +151,13 @@ def test_interrupt_in_epoch_end_callback_keeps_that_epoch(tmp_path):
 def test_real_sigint_during_an_update_finishes_the_update(monkeypatch):
     """A Ctrl-C landing in the middle of the optimizer's per-parameter loop is deferred to
     the end of the batch: all parameters get that step, none gets a half step."""
-    reference = make()
-    reference.fit(X, Y, epochs=3, callbacks=[InterruptAt(8)], **FIT)
+    class WeightsAt(npmlp.Callback):  # the weights right after optimizer step 8
+        def on_batch_end(self, batch, logs=None):
+            if self.model.optimizer.iterations == 8:
+                self.weights = self.model.get_weights()
+
+    reference, at_8 = make(), WeightsAt()
+    reference.fit(X, Y, epochs=3, callbacks=[at_8], **FIT)
 
     original = Optimizer.apply
     count = {"n": 0}
@@ -159,12 +169,12 @@ def test_real_sigint_during_an_update_finishes_the_update(monkeypatch):
         return original(self, params, grads)
 
     monkeypatch.setattr(Optimizer, "apply", apply)
-    m = make()
-    h = m.fit(X, Y, epochs=3, **FIT)
+    m, seen = make(), WeightsAt()
+    h = m.fit(X, Y, epochs=3, callbacks=[seen], **FIT)
     assert h.interrupted and h.epoch == [0]
-    assert m.optimizer.iterations == 8
-    for a, b in zip(reference.get_weights(), m.get_weights()):
+    for a, b in zip(at_8.weights, seen.weights):  # step 8 was applied whole
         np.testing.assert_array_equal(a, b)
+    assert m.optimizer.iterations == 5  # then the unfinished epoch 2 was rolled back
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
@@ -215,11 +225,18 @@ def test_cli_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, capsys, 
     assert len(saved) == 1 and saved[0].startswith("interrupted-")
     assert f"--resume runs/{saved[0]} --epochs 4" in line
     model = npmlp.load(tmp_path / "runs" / saved[0])
-    assert model.history.epoch == [0, 1] and model.optimizer.iterations == 9
+    assert model.history.epoch == [0, 1] and model.optimizer.iterations == 8  # rolled back
     monkeypatch.setattr(Optimizer, "apply", original)
     args = line.split("npmlp ", 1)[1].split()
     assert cli.main(args) == 0  # the printed command works
-    assert npmlp.load(tmp_path / "runs" / saved[0]).history.epoch == list(range(6))
+    resumed = npmlp.load(tmp_path / "runs" / saved[0])
+    assert resumed.history.epoch == list(range(6))
+    # ... and it continues bit-identically: the same as 6 epochs never interrupted
+    assert cli.main(["train", *CLI_DATA, "--epochs", "6", "--save", "full.npz"]) == 0
+    full = npmlp.load(tmp_path / "full.npz")
+    assert resumed.history.history == full.history.history
+    for a, b in zip(resumed.get_weights(), full.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_cli_resume_errors(tmp_path, capsys):

@@ -11,9 +11,12 @@ from npmlp import fast
 from npmlp.callbacks import Callback
 
 
-def _data(kind: str, n: int = 53, d: int = 7, seed: int = 0):
+def _data(kind: str, n: int = 53, d: int = 7, seed: int = 0, scale: float = 1.0):
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
+    X = rng.normal(size=(n, d)) * scale
+    # All-zero rows: with zero biases the first step meets Z == 0 exactly (relu'(0) = 0, and
+    # sigmoid(0) = 0.5 exactly, which binary accuracy must count as class 0: '>' not '>=').
+    X[::5] = 0.0
     if kind == "binary":
         y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
     elif kind == "multiclass":
@@ -45,8 +48,8 @@ class BatchCounter(Callback):
 
 def _train(fast_path: bool, *, kind="binary", hidden=("relu", "relu"), out_activation=None,
            loss=None, optimizer=None, l2=0.0, dtype="float64", batch_size=16, epochs=4,
-           shuffle=True, validation_split=0.2):
-    X, y = _data(kind)
+           shuffle=True, validation_split=0.2, scale=1.0):
+    X, y = _data(kind, scale=scale)
     reg = npmlp.L2(l2) if l2 else None
     layers = [npmlp.Dense(6, a, kernel_regularizer=reg) for a in hidden]
     layers.append(_output(kind, out_activation))
@@ -107,6 +110,10 @@ CASES = [
     {"shuffle": False, "batch_size": 10},
     {"hidden": (), "kind": "multiclass"},
     {"hidden": ("relu",) * 4, "dtype": "float32", "epochs": 6, "validation_split": 0.0},
+    # inputs of 1e3: logits beyond exp_neg's float32 cap (43) in the sigmoid/softmax paths
+    {"hidden": ("sigmoid", "tanh"), "dtype": "float32", "scale": 1e3},
+    {"hidden": ("tanh",), "kind": "multiclass", "dtype": "float32", "scale": 1e3},
+    {"hidden": ("sigmoid",), "kind": "multilabel", "dtype": "float64", "scale": 1e3},
 ]
 
 

@@ -31,12 +31,13 @@ class DivergenceError(FloatingPointError):
 
     @classmethod
     def at(cls, model, loss: float, epoch: int, batch: int, history: History,
-           what: str = "the loss"):
+           what: str = "the loss", restored: bool = False):
         """The error for a non-finite loss at 1-based ``epoch`` and ``batch``."""
         # The loss is checked before each update, so the weights are those before the batch;
         # they are only non-finite if an earlier finite loss had an overflowing gradient.
         finite = all(np.isfinite(p).all() for p in model.params)
-        state = ("are the last finite ones (from before that batch)" if finite else
+        state = ("were restored to the start of that epoch" if restored else
+                 "are the last finite ones (from before that batch)" if finite else
                  "are NOT finite: an earlier update overflowed although its loss was finite")
         return cls(
             f"training diverged: {what} became {loss} at epoch {epoch}, batch {batch}. "
@@ -48,31 +49,39 @@ class DivergenceError(FloatingPointError):
 
 
 def _snapshot(model):
-    """Copies of the weights and optimizer state (taken once per epoch)."""
+    """Copies of the weights, the optimizer's state and step count, and the generator's state
+    (taken once per epoch, before its permutation is drawn)."""
     opt = model.optimizer
     state = None if opt.state is None else [{k: v.copy() for k, v in s.items()}
                                             for s in opt.state]
-    return [p.copy() for p in model.params], state, opt.iterations
+    return ([p.copy() for p in model.params], state, opt.iterations,
+            model.rng.bit_generator.state)
 
 
-def _check_epoch_end(model, logs, before_last, epoch, batch, history) -> None:
-    """Divergence in the epoch's last update shows only in the weights or val_* logs."""
+def _restore(model, snapshot) -> None:
+    """Put the model back as it was at the snapshot (in place: the fast path holds views)."""
+    weights, state, model.optimizer.iterations, model.rng.bit_generator.state = snapshot
+    for p, w in zip(model.params, weights):
+        p[...] = w
+    if state is None:
+        model.optimizer.state = None
+    else:
+        for slots, saved in zip(model.optimizer.state, state):
+            for k, v in saved.items():
+                slots[k][...] = v
+
+
+def _check_epoch_end(model, logs, epoch_start, epoch, batch, history) -> None:
+    """Divergence in the epoch's last update shows only in the weights or val_* logs; then
+    the model goes back to the start of the epoch (the last state known to be finite)."""
     bad = [k for k, v in logs.items() if not math.isfinite(v)]
     # A sum is finite iff every element is (or it overflows: diverged all the same).
     if not bad and math.isfinite(sum(float(p.sum()) for p in model.params)):
         return
-    if before_last is not None:  # back to the weights before that update
-        weights, state, model.optimizer.iterations = before_last
-        for p, w in zip(model.params, weights):
-            p[...] = w
-        if state is None:
-            model.optimizer.state = None
-        else:  # in place: a fast path may hold these arrays
-            for slots, saved in zip(model.optimizer.state, state):
-                for k, v in saved.items():
-                    slots[k][...] = v
+    _restore(model, epoch_start)
     what = bad[0] if bad else "weights"
-    raise DivergenceError.at(model, logs.get(what, float("nan")), epoch, batch, history, what)
+    raise DivergenceError.at(model, logs.get(what, float("nan")), epoch, batch, history, what,
+                             restored=True)
 
 
 def validation_split_index(n: int, validation_split: float) -> int:
@@ -181,7 +190,7 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
     def batches(epoch):
         n = X.shape[0]
         order = model.rng.permutation(n) if shuffle else None
-        if getattr(model, "fast", False) and w is None:  # gathers shuffled rows by chunks
+        if model.fast and w is None:  # gathers shuffled rows by chunks
             yield from fast.batches(X, Y, order, batch_size)
             return
         for start in range(0, n, batch_size):
@@ -251,8 +260,7 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
     """The loop itself: ``batches(epoch)`` yields validated ``(X_b, Y_b, w_b)`` in the model's
     dtype; ``validation`` is ``(X_val, Y_val, w_val)`` or Nones."""
     X_val, Y_val, w_val = validation
-    train_step = (fast.FastTrainer(model).train_step
-                  if getattr(model, "fast", False) else model.train_step)
+    train_step = fast.FastTrainer(model).train_step if model.fast else model.train_step
     history = History.continued(model.history, initial_epoch)  # resume: keep earlier epochs
     model.history = history
     everyone: list[Callback] = [history, *callbacks]
@@ -264,17 +272,19 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
     for cb in everyone:
         cb.on_train_begin()
     # Ctrl-C stops after the current batch (deferred by interrupt_guard, so never in the
-    # middle of an update); the History keeps the completed epochs.
+    # middle of an update), then the unfinished epoch is rolled back: the model, its optimizer,
+    # its generator and the History all stand at the end of the last completed epoch, so a
+    # checkpoint saved now resumes bit-identically.
+    epoch_start = None
     with interrupt_guard() as pending:
         try:
             for epoch in range(initial_epoch, epochs):
+                epoch_start = _snapshot(model)
                 for cb in everyone:
                     cb.on_epoch_begin(epoch)
                 total_loss = total_metric = 0.0
-                seen, before_last = 0, None
+                seen = 0
                 for batch, (Xb, Yb, wb) in enumerate(batches(epoch)):
-                    if batch + 1 == steps:  # no later loss checks this epoch's last update
-                        before_last = _snapshot(model)
                     loss, metric_sum = train_step(Xb, Yb, wb)
                     if not math.isfinite(loss):
                         raise DivergenceError.at(model, loss, epoch + 1, batch + 1, history)
@@ -292,7 +302,7 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
                 if X_val is not None:
                     val = model.evaluate_arrays(X_val, Y_val, batch_size, w_val)
                     logs.update({f"val_{k}": v for k, v in val.items()})
-                _check_epoch_end(model, logs, before_last, epoch + 1, batch + 1, history)
+                _check_epoch_end(model, logs, epoch_start, epoch + 1, batch + 1, history)
                 for cb in everyone:
                     cb.on_epoch_end(epoch, logs)
                 if model.stop_training or pending[0]:
@@ -301,6 +311,8 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
             if pending[0] == "forced":  # a second Ctrl-C: abort without a clean stop
                 raise
             pending[0] = True
+            if epoch_start is not None and (not history.epoch or history.epoch[-1] != epoch):
+                _restore(model, epoch_start)
     if pending[0]:
         history.interrupted = model.stop_training = True
     for cb in everyone:
