@@ -107,3 +107,10 @@ def test_properties(Z):
     np.testing.assert_allclose(sm.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(activations.softmax(Z + 7.0), sm, rtol=1e-9, atol=1e-300)
     assert (activations.relu(Z) >= 0).all()
+
+
+@pytest.mark.parametrize("alpha,error", [("x", TypeError), (float("nan"), ValueError),
+                                         (-0.1, ValueError)])
+def test_leaky_relu_alpha_is_validated(alpha, error):
+    with pytest.raises(error, match="alpha"):
+        activations.LeakyReLU(alpha)

@@ -246,3 +246,17 @@ def test_cli_resume_errors(tmp_path, capsys):
     (tmp_path / "junk.npz").write_bytes(b"junk")
     assert cli.main(["train", "--resume", str(tmp_path / "junk.npz"), "--epochs", "1"]) == 2
     assert "not a readable .npz" in capsys.readouterr().err
+
+
+def test_cli_resume_keeps_the_split(tmp_path):
+    """--resume passes --split on: a stratified run resumed equals the uninterrupted one."""
+    data = ["--dataset", "iris", "--seed", "3", "--layers", "1", "--units", "6", "--quiet",
+            "--split", "stratified", "--optimizer", "adam"]
+    full, half = str(tmp_path / "full.npz"), str(tmp_path / "half.npz")
+    assert cli.main(["train", *data, "--epochs", "4", "--save", full]) == 0
+    assert cli.main(["train", *data, "--epochs", "2", "--save", half]) == 0
+    assert cli.main(["train", *data, "--epochs", "2", "--resume", half]) == 0
+    a, b = npmlp.load(full), npmlp.load(half)
+    assert a.history.history == b.history.history
+    for p, q in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(p, q)

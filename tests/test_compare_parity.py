@@ -1,13 +1,14 @@
 """npmlp vs Keras from the same weights on the same batches: per-epoch History and weights."""
 
+import itertools
+
+import keras
 import numpy as np
 import pytest
 
-pytest.importorskip("keras")
-
-import npmlp  # noqa: E402
-from npmlp.compare import run_parity  # noqa: E402
-from npmlp.compare.parity import ParityResult, compare_histories  # noqa: E402
+import npmlp
+from npmlp.compare import run_parity
+from npmlp.compare.parity import ParityResult, compare_histories
 
 N, D = 50, 5          # 40 training samples (batch 16 -> a partial batch of 8), 10 validation
 EPOCHS = 30
@@ -23,10 +24,10 @@ OUTPUTS = {"binary": npmlp.Dense(1, "sigmoid"), "multiclass": npmlp.Dense(3, "so
            "regression": npmlp.Dense(2, "linear")}
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu"]
 
-# Covering design: every optimizer with every output/loss (15 cases), hidden activations in
-# rotation so each one meets at least three optimizers.
-CASES = [(opt, out, ACTIVATIONS[i % 4])
-         for i, (opt, out) in enumerate((o, t) for o in OPTIMIZERS for t in OUTPUTS)]
+# The full product: 5 optimizers x 3 outputs/losses x 4 hidden activations = 60 cases.
+CASES = list(itertools.product(OPTIMIZERS, OUTPUTS, ACTIVATIONS))
+# L2 on every third case: each optimizer x output pair, and each activation, gets it somewhere.
+L2_CASES = set(CASES[::3])
 
 
 def data(kind, seed=0):
@@ -67,14 +68,21 @@ def check64(result: ParityResult, epochs=EPOCHS):
 @pytest.mark.parametrize("opt,out,activation", CASES)
 def test_parity_float64(opt, out, activation):
     X, y = data(out)
-    l2 = 0.013 if (opt, out) in {("sgd", "binary"), ("adam", "multiclass"),
-                                 ("rmsprop", "regression")} else None
+    l2 = 0.013 if (opt, out, activation) in L2_CASES else None
     model = make(out, activation, OPTIMIZERS[opt](0.05), l2=l2)
     check64(run_parity(model, X, y, batch_size=16, epochs=EPOCHS, validation_split=0.2,
                        shuffle=False))
 
 
-@pytest.mark.parametrize("variant", ["clipnorm", "global_clipnorm", "exponential", "inverse"])
+def test_cases_cover_the_full_product():
+    assert len(CASES) == len(set(CASES)) == 60
+    assert len(L2_CASES) == 20
+    assert {(o, t) for o, t, _ in L2_CASES} == set(itertools.product(OPTIMIZERS, OUTPUTS))
+    assert {a for _, _, a in L2_CASES} == set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("variant", ["clipnorm", "global_clipnorm", "exponential", "inverse",
+                                     "centered_rmsprop"])
 def test_parity_clipping_and_schedules(variant):
     X, y = data("binary", seed=3)
     if variant == "clipnorm":
@@ -83,11 +91,18 @@ def test_parity_clipping_and_schedules(variant):
         opt = npmlp.SGD(0.3, momentum=0.5, global_clipnorm=0.1)
     elif variant == "exponential":
         opt = npmlp.SGD(npmlp.ExponentialDecay(0.2, 3, 0.9), momentum=0.7)
-    else:
+    elif variant == "inverse":
         opt = npmlp.RMSprop(npmlp.InverseTimeDecay(0.01, 3, 0.7, staircase=True))
+    else:
+        opt = npmlp.RMSprop(0.005, centered=True, momentum=0.5)
     model = make("binary", "tanh", opt, l2=0.007)
-    check64(run_parity(model, X, y, batch_size=16, epochs=EPOCHS, validation_split=0.2,
-                       shuffle=False))
+    result = run_parity(model, X, y, batch_size=16, epochs=EPOCHS, validation_split=0.2,
+                        shuffle=False)
+    check64(result)
+    if variant == "centered_rmsprop":       # the Keras twin really is centered, with momentum
+        k_opt = result.keras_model.optimizer
+        assert isinstance(k_opt, keras.optimizers.RMSprop)
+        assert k_opt.centered is True and float(k_opt.momentum) == 0.5
 
 
 def test_parity_with_shuffling():

@@ -57,3 +57,12 @@ def test_zeros_and_registry():
     assert initializers.default_for("relu") == "he_uniform"
     assert initializers.default_for("tanh") == "glorot_uniform"
     assert initializers.name_of(initializers.glorot_normal) == "glorot_normal"
+
+
+def test_unregistered_initializer_is_refused_at_construction():
+    import npmlp
+
+    with pytest.raises(ValueError, match="not one of npmlp's initializers.*set_weights"):
+        npmlp.Dense(3, kernel_initializer=lambda fan_in, fan_out, rng, dtype: None)
+    assert npmlp.Dense(3, kernel_initializer=initializers.he_normal).kernel_initializer is \
+        initializers.he_normal

@@ -285,3 +285,52 @@ def test_drawn_splits_are_the_same_on_every_fit(split):
     assert h.val_loss == h1.val_loss + h2.val_loss
     for a, b in zip(once.get_weights(), twice.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_unseeded_model_keeps_its_random_split_across_fits_and_saves(tmp_path):
+    X, y = npmlp.datasets.moons(100, seed=0)
+    model = npmlp.MLP([npmlp.Dense(4, "tanh"), npmlp.Dense(1, "sigmoid")])  # seed=None
+    from npmlp.training import split_indices
+
+    Y = np.asarray(y, float)[:, None]
+    first = split_indices(model, Y, 0.25, "random")[1]
+    model.fit(X, y, epochs=1, validation_split=0.25, split="random", verbose=0)
+    np.testing.assert_array_equal(split_indices(model, Y, 0.25, "random")[1], first)
+    model.save(tmp_path / "m.npz")
+    loaded = npmlp.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(split_indices(loaded, Y, 0.25, "random")[1], first)
+    other = npmlp.MLP([npmlp.Dense(1, "sigmoid")])
+    assert not np.array_equal(split_indices(other, Y, 0.25, "random")[1], first)
+
+
+def test_early_stopping_restores_best_weights_even_without_stopping():
+    X, y = npmlp.datasets.moons(200, noise=0.3, seed=0)
+    model = npmlp.MLP([npmlp.Dense(64, "relu"), npmlp.Dense(1, "sigmoid")],
+                      optimizer=npmlp.Adam(0.05), seed=0)
+    stop = npmlp.EarlyStopping("val_loss", patience=1000, restore_best_weights=True)
+    h = model.fit(X, y, epochs=25, validation_split=0.3, verbose=0, callbacks=[stop])
+    assert stop.stopped_epoch is None and len(h.epoch) == 25
+    best = int(np.argmin(h.val_loss))
+    assert best < 24  # the last epoch is not the best one, so a restore is visible
+    assert model.evaluate(X[140:], y[140:])["loss"] == pytest.approx(h.val_loss[best], rel=1e-5)
+
+
+def test_mlp_passes_momentum_to_rmsprop_and_refuses_nesterov_there():
+    X, y = npmlp.datasets.moons(40, seed=0)
+    h = npmlp.mlp(X, y, epochs=1, layers=1, optimizer="rmsprop", momentum=0.5, verbose=0)
+    assert h.model.optimizer.momentum == 0.5
+    with pytest.raises(ValueError, match="nesterov does not apply to optimizer='rmsprop'"):
+        npmlp.mlp(X, y, epochs=1, optimizer="rmsprop", nesterov=True, momentum=0.5, verbose=0)
+
+
+def test_a_refused_fit_leaves_no_classes_behind():
+    X, _ = npmlp.datasets.moons(40, seed=0)
+    model = npmlp.MLP([npmlp.Dense(3, "softmax")], seed=0)
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(X, np.array(list("abc") * 13 + ["a"]), validation_split=0.99, verbose=0)
+    assert model.encoder is None
+    model.fit(X, np.array(list("xyz") * 13 + ["x"]), epochs=1, verbose=0)  # new classes ok
+    assert model.encoder.classes.tolist() == ["x", "y", "z"]
+    fresh = npmlp.MLP([npmlp.Dense(1, "sigmoid")], input_dim=2, seed=0)
+    fresh.evaluate(X, np.arange(40) % 2)
+    assert fresh.encoder is None  # evaluate() of an unfitted model does not fix the classes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from npmlp._registry import Registry
+from npmlp._validation import check_real
 
 
 class Activation:
@@ -83,7 +84,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.2):
-        self.alpha = float(alpha)
+        self.alpha = check_real(alpha, "alpha", minimum=0.0)
 
     def forward(self, Z):
         return np.where(Z > 0, Z, self.alpha * Z)

@@ -26,6 +26,51 @@ def output_layer_for(y) -> Dense:
     return Dense(1, "sigmoid") if n_classes <= 2 else Dense(n_classes, "softmax")
 
 
+def make_optimizer(optimizer="sgd", *, learning_rate=0.01, momentum: float = 0.0,
+                   nesterov: bool = False, clipnorm: float | None = None,
+                   global_clipnorm: float | None = None):
+    """An Optimizer from a name and the CLI-style options (an Optimizer passes through).
+
+    ``momentum`` applies to SGD and RMSprop, ``nesterov`` to SGD; ``learning_rate`` may be a
+    schedule."""
+    if isinstance(optimizer, optimizers.Optimizer):
+        return optimizer
+    name = optimizers.get(optimizer or "sgd").name
+    options = {"learning_rate": learning_rate, "clipnorm": clipnorm,
+               "global_clipnorm": global_clipnorm}
+    if name == "sgd":
+        options.update(momentum=momentum, nesterov=nesterov)
+    elif nesterov or (momentum and name != "rmsprop"):
+        raise ValueError(f"{'nesterov' if nesterov else 'momentum'} does not apply to "
+                         f"optimizer={name!r} (momentum: sgd and rmsprop; nesterov: sgd)")
+    elif momentum:
+        options.update(momentum=momentum)
+    return optimizers.get(name, **options)
+
+
+def build_mlp(y, *, layers: int = 3, units: int | None = None, activation: str = "relu",
+              optimizer="sgd", learning_rate=0.01, momentum: float = 0.0,
+              nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
+              global_clipnorm: float | None = None, seed: int | None = None,
+              dtype: str = "float32") -> MLP:
+    """An unbuilt MLP for targets y: ``layers`` hidden Dense(units (default 64), activation),
+    the output layer chosen from y (``output_layer_for``), ``L2(l2)`` on every kernel."""
+    layers = check_positive_int(layers, "layers", minimum=0)
+    if layers == 0 and units is not None:
+        raise ValueError("units is given but layers=0 builds no hidden layer; "
+                         "drop units or set layers >= 1")
+    units = 64 if units is None else check_positive_int(units, "units")
+    optimizer = make_optimizer(optimizer, learning_rate=learning_rate, momentum=momentum,
+                               nesterov=nesterov, clipnorm=clipnorm,
+                               global_clipnorm=global_clipnorm)
+    regularizer = L2(l2) if l2 else None
+    hidden = [Dense(units, activation=activation, kernel_regularizer=regularizer)
+              for _ in range(layers)]
+    output = output_layer_for(y)
+    output.kernel_regularizer = regularizer
+    return MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
+
+
 def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
         validation_split: float = 0.2, *, units: int | None = None, activation: str = "relu",
         optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
@@ -36,31 +81,16 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
 
     ``npmlp.mlp(X, y, 32, 100, 3, 0.2)`` runs the seed's experiment. ``optimizer`` is a name
-    ("sgd", "adam", "rmsprop") built with ``learning_rate`` (and ``momentum``/``nesterov`` for
-    SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to every kernel;
-    ``split`` chooses the validation samples ("tail" as Keras, "random", "stratified").
+    ("sgd", "adam", "rmsprop") built with ``learning_rate`` (``momentum`` for SGD and RMSprop,
+    ``nesterov`` for SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to
+    every kernel; ``split`` chooses the validation samples ("tail" as Keras, "random",
+    "stratified").
     """
-    layers = check_positive_int(layers, "layers", minimum=0)
-    if layers == 0 and units is not None:
-        raise ValueError("units is given but layers=0 builds no hidden layer; "
-                         "drop units or set layers >= 1")
-    units = 64 if units is None else check_positive_int(units, "units")
     X_checked = check_X(X, dtype)
-    y_checked = check_y(y, X_checked.shape[0])
-    if optimizer is None or isinstance(optimizer, str):
-        name = optimizer or "sgd"
-        options = {"learning_rate": learning_rate, "clipnorm": clipnorm}
-        if optimizers.get(name).name == "sgd":
-            options.update(momentum=momentum, nesterov=nesterov)
-        elif momentum or nesterov:
-            raise ValueError(f"momentum/nesterov apply to SGD only, not to optimizer={name!r}")
-        optimizer = optimizers.get(name, **options)
-    regularizer = L2(l2) if l2 else None
-    hidden = [Dense(units, activation=activation, kernel_regularizer=regularizer)
-              for _ in range(layers)]
-    output = output_layer_for(y_checked)
-    output.kernel_regularizer = regularizer
-    model = MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
+    model = build_mlp(check_y(y, X_checked.shape[0]), layers=layers, units=units,
+                      activation=activation, optimizer=optimizer, learning_rate=learning_rate,
+                      momentum=momentum, nesterov=nesterov, l2=l2, clipnorm=clipnorm,
+                      seed=seed, dtype=dtype)
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, verbose=verbose, callbacks=callbacks,
                      split=split)

@@ -178,5 +178,8 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:  # Keras's rule: patience=2 stops at the 2nd bad epoch
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        # As Keras: the best weights come back whether or not training stopped early.
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from npmlp import gradcheck, optimizers
+from npmlp import gradcheck
 from npmlp._validation import check_positive_int, check_X, check_y
-from npmlp.api import output_layer_for
-from npmlp.layers import Dense
+from npmlp.api import build_mlp
 from npmlp.model import MLP
 from npmlp.targets import TargetEncoder
 
@@ -77,12 +76,9 @@ def build_model(input_dim: int, y, *, layers: int = 3, units: int = 64,
                 seed: int | None = 0) -> MLP:
     """The seed's architecture by default: ``layers`` hidden Dense(units, activation), the
     output layer chosen from y (as ``npmlp.mlp`` does), SGD(learning_rate), float64."""
-    layers = check_positive_int(layers, "layers", minimum=0)
-    units = check_positive_int(units, "units")
-    hidden = [Dense(units, activation) for _ in range(layers)]
-    model = MLP(hidden + [output_layer_for(y)],
-                optimizer=optimizers.SGD(learning_rate=learning_rate), seed=seed,
-                dtype="float64")
+    model = build_mlp(y, layers=layers, units=units if layers else None,
+                      activation=activation, learning_rate=learning_rate, seed=seed,
+                      dtype="float64")
     return model.build(input_dim)
 
 

@@ -62,12 +62,15 @@ NAMES = tuple(REGISTRY)
 
 
 def get(identifier):
-    """An initializer function from its name or itself."""
+    """An initializer function from its name or itself (one of the registered functions: a
+    model must be savable and comparable with Keras, so its initializer needs a name)."""
     if callable(identifier):
+        name_of(identifier)  # refuses unregistered functions, naming the valid ones
         return identifier
     if not isinstance(identifier, str):
         raise TypeError(
-            f"kernel_initializer must be a name (str) or a function, got {identifier!r}"
+            f"kernel_initializer must be a name (str) or one of npmlp.initializers' "
+            f"functions, got {identifier!r}"
         )
     key = identifier.strip().lower()
     if key not in REGISTRY:
@@ -82,7 +85,9 @@ def name_of(initializer) -> str:
     for name, f in REGISTRY.items():
         if f is initializer:
             return name
-    raise ValueError(f"initializer {initializer!r} is not one of {', '.join(NAMES)}")
+    raise ValueError(f"kernel_initializer {initializer!r} is not one of npmlp's initializers "
+                     f"({', '.join(NAMES)}); to start from weights of your own, build the "
+                     f"model and call set_weights()")
 
 
 def default_for(activation_name: str) -> str:

@@ -44,10 +44,11 @@ def atomic_write(path: str | Path, write) -> None:
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        # mkstemp makes the file 0600; give it the mode a plain open() would (or keep the
-        # mode of the file it replaces), so a saved model is as readable as any other file.
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
+            # mkstemp makes the file 0600; give it the mode a plain open() would (or keep the
+            # mode of the file it replaces), so a saved model is as readable as any other.
+            os.fchmod(f.fileno(), path.stat().st_mode & 0o7777 if path.exists()
+                      else 0o666 & ~_umask())
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -296,6 +297,8 @@ def load(path: str | Path):
                 layers = [Dense.from_config(c) for c in mc["layers"]]
                 model = MLP(layers, loss=mc["loss"]["name"], seed=mc["seed"],
                             dtype=mc["dtype"], optimizer=optimizer_from_config(mc["optimizer"]))
+                if "split_seed" in mc:
+                    model.split_seed = check_positive_int(mc["split_seed"], "split_seed", 0)
                 if mc["input_dim"] is None:
                     raise ModelFileError(f"{path}: the saved model has no weights")
                 input_dim = check_positive_int(mc["input_dim"], "input_dim")

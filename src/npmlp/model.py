@@ -57,6 +57,9 @@ class MLP:
         self.optimizer = optimizers.SGD() if optimizer is None else optimizers.get(optimizer)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        # Seeds the random/stratified validation split: fixed for the model's life (and saved),
+        # so every fit() and a resumed run hold out the same samples.
+        self.split_seed = seed if seed is not None else int(np.random.SeedSequence().entropy)
         self.kind = kind_for(out.activation.name, out.units)
         self.metric_name, self._metric_sum = metrics.for_kind(self.kind)
         self.encoder: TargetEncoder | None = None
@@ -273,11 +276,11 @@ class MLP:
         """{"loss": ..., "accuracy" (or "mae"): ...} on (X, y), the L2 penalty included."""
         self._require_built("evaluate")
         batch_size = check_positive_int(batch_size, "batch_size")
-        if self.encoder is None:
-            self.encoder = TargetEncoder.for_targets(
-                check_y(y, None), self.kind, self.layers[-1].units)
-        X, Y = self._prepare(X, y, fitting=False)
-        return self.evaluate_arrays(X, Y, batch_size)
+        X = check_X(X, self.dtype, n_features=self.input_dim)
+        y = check_y(y, X.shape[0])
+        # A model given weights by hand was never fitted: read y's classes for this call only.
+        encoder = self.encoder or TargetEncoder.for_targets(y, self.kind, self.layers[-1].units)
+        return self.evaluate_arrays(X, encoder.encode(y, self.dtype), batch_size)
 
     def save(self, path: str | Path) -> None:
         """Write weights, config, optimizer state and history to one .npz (atomically)."""
@@ -289,6 +292,7 @@ class MLP:
         return {"layers": [layer.get_config() for layer in self.layers],
                 "input_dim": self.input_dim, "loss": self.loss.get_config(),
                 "optimizer": self.optimizer.get_config(), "seed": self.seed,
+                "split_seed": self.split_seed,
                 "dtype": self.dtype.name}
 
     def summary(self) -> str:

@@ -126,9 +126,9 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
         )
     if split == "tail":
         return slice(0, split_at), slice(split_at, n)
-    # A generator of its own, derived from the model's seed, so that every fit() call (and a
+    # A generator of its own, from the model's split seed, so that every fit() call (and a
     # resumed run) holds out the same samples and the shuffling stream is left untouched.
-    rng = model.rng if model.seed is None else np.random.default_rng([model.seed, n, 1])
+    rng = np.random.default_rng([model.split_seed, n, 1])
     if split == "random":
         order = rng.permutation(n)
         return np.sort(order[n - split_at:]), np.sort(order[:n - split_at])
@@ -174,16 +174,21 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         return _fit_stream(model, X, steps_per_epoch, epochs, validation_data, batch_size,
                            int(verbose), callbacks)
 
-    X, Y = model._prepare(X, y, fitting=True)
-    w = check_sample_weight(sample_weight, X.shape[0], model.dtype)
-    X_val = Y_val = w_val = None
-    if validation_data is not None:
-        X_val, Y_val, w_val = _prepare_validation(model, validation_data, X.shape[1])
-    elif validation_split > 0:
-        train, val = split_indices(model, Y, validation_split, split)
-        X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
-        if w is not None:
-            w, w_val = w[train], w[val]
+    encoder = model.encoder
+    try:
+        X, Y = model._prepare(X, y, fitting=True)
+        w = check_sample_weight(sample_weight, X.shape[0], model.dtype)
+        X_val = Y_val = w_val = None
+        if validation_data is not None:
+            X_val, Y_val, w_val = _prepare_validation(model, validation_data, X.shape[1])
+        elif validation_split > 0:
+            train, val = split_indices(model, Y, validation_split, split)
+            X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
+            if w is not None:
+                w, w_val = w[train], w[val]
+    except (ValueError, TypeError):
+        model.encoder = encoder  # a refused fit() leaves no trace (no classes remembered)
+        raise
     if not model.built:
         model.build(X.shape[1])
 

@@ -47,6 +47,9 @@ def run_compare(args) -> int:
     from npmlp.compare import compare
     from npmlp.compare.report import tables
 
+    if args.split != "tail":
+        raise ValueError("compare holds out the last --validation-split fraction, as Keras "
+                         f"does; --split {args.split} is not supported here")
     X, y = load_data(args)
     result = compare(
         X, y, mode=args.mode, seeds=args.seeds, seed=args.seed, batch_size=args.batch_size,

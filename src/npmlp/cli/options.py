@@ -6,7 +6,7 @@ import argparse
 
 import npmlp
 
-SYNTHETIC = ("dummy", "moons", "circles", "spirals", "xor")
+SYNTHETIC = tuple(npmlp.datasets.GENERATORS)
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
 
 

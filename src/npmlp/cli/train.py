@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+import time
 from pathlib import Path
 
 import npmlp
@@ -47,7 +49,8 @@ def run_train(args) -> int:
     if args.resume:
         history = npmlp.checkpoint.resume(
             args.resume, X, y, args.epochs, batch_size=args.batch_size,
-            validation_split=args.validation_split, verbose=0 if args.quiet else 1)
+            validation_split=args.validation_split, split=args.split,
+            verbose=0 if args.quiet else 1)
         args.save = args.save or args.resume
     else:
         history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, **mlp_options(args))
@@ -75,20 +78,33 @@ def run_train(args) -> int:
     return 0
 
 
-def _save_interrupted(args, history) -> int:
-    import time
+def _resume_command(args, path: str, epochs_left: str) -> str:
+    """The command line that continues this run from the checkpoint at ``path``."""
+    words = ["npmlp", "train", "--resume", path, "--epochs", epochs_left]
+    if args.csv:
+        words += ["--csv", args.csv, "--target", args.target]
+    else:
+        words += ["--dataset", args.dataset]
+        if args.samples is not None:
+            words += ["--samples", str(args.samples)]
+    words += ["--batch-size", str(args.batch_size), "--validation-split",
+              str(args.validation_split), "--split", args.split]
+    if args.seed is not None:
+        words += ["--seed", str(args.seed)]
+    return shlex.join(words)
 
+
+def _save_interrupted(args, history) -> int:
     path = args.save or f"runs/interrupted-{time.strftime('%Y%m%d-%H%M%S')}.npz"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     _for_saving(args, history.model).save(path)
     done = len(history.epoch)
     left = "N" if args.resume else str(max(args.epochs - done, 0))
-    data = f" --dataset {args.dataset} --batch-size {args.batch_size} " \
-           f"--validation-split {args.validation_split}"
-    data += f" --samples {args.samples}" if args.samples is not None else ""
-    data += f" --seed {args.seed}" if args.seed is not None else ""
     print(f"\nInterrupted: {done} epoch(s) completed; saved a checkpoint to {path}\n"
-          f"Resume with: npmlp train --resume {path} --epochs {left}{data}", file=sys.stderr)
-    if args.seed is None and args.dataset in SYNTHETIC:
+          f"Resume with: {_resume_command(args, path, left)}", file=sys.stderr)
+    if args.seed is None and not args.csv and args.dataset in SYNTHETIC:
         print("(no --seed was given: the synthetic data will differ on resume)", file=sys.stderr)
+    if args.standardize:
+        print("(the checkpoint takes raw features, with the scaling folded in: the resumed run "
+              "continues from it but not bit-identically)", file=sys.stderr)
     return 130

@@ -7,44 +7,28 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from npmlp import optimizers, schedules
-from npmlp.api import output_layer_for
+import numpy as np
+
+from npmlp import schedules
+from npmlp.api import build_mlp
 from npmlp.compare.independent import IndependentResult, run_independent
 from npmlp.compare.parity import ParityResult, run_parity
 from npmlp.compare.report import write_report
-from npmlp.layers import L2, Dense
 from npmlp.model import MLP
 
 MODES = ("parity", "independent", "both")
 
 
-def build_model(y, *, layers: int = 3, units: int = 64, activation: str = "relu",
-                optimizer: str = "sgd", learning_rate: float = 0.01, momentum: float = 0.0,
-                nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
-                global_clipnorm: float | None = None, schedule: str | None = None,
-                decay_steps: int = 1, decay_rate: float = 0.96, seed: int | None = None,
-                dtype: str = "float32") -> MLP:
-    """An unbuilt MLP for targets y: ``layers`` hidden Dense(units, activation), the output
-    layer chosen from y (as ``npmlp.mlp`` does), the optimizer and schedule by name."""
+def build_model(y, *, schedule: str | None = None, decay_steps: int = 1,
+                decay_rate: float = 0.96, learning_rate: float = 0.01, **options) -> MLP:
+    """``npmlp.api.build_mlp`` with the learning rate optionally a schedule given by name."""
     lr = learning_rate
     if schedule is not None:
         if schedule not in schedules.SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(schedules.SCHEDULES)}, "
                              f"got {schedule!r}")
         lr = schedules.SCHEDULES[schedule](learning_rate, decay_steps, decay_rate)
-    options = {"learning_rate": lr, "clipnorm": clipnorm, "global_clipnorm": global_clipnorm}
-    if optimizers.get(optimizer).name == "sgd":
-        options.update(momentum=momentum, nesterov=nesterov)
-    elif momentum and optimizers.get(optimizer).name == "rmsprop":
-        options.update(momentum=momentum)
-    elif momentum or nesterov:
-        raise ValueError(f"momentum/nesterov do not apply to optimizer={optimizer!r}")
-    regularizer = L2(l2) if l2 else None
-    hidden = [Dense(units, activation, kernel_regularizer=regularizer) for _ in range(layers)]
-    output = output_layer_for(y)
-    output.kernel_regularizer = regularizer
-    return MLP(hidden + [output], optimizer=optimizers.get(optimizer, **options), seed=seed,
-               dtype=dtype)
+    return build_mlp(y, learning_rate=lr, **options)
 
 
 @dataclass
@@ -89,7 +73,7 @@ def compare(X, y, *, mode: str = "both", seeds: int = 5, seed: int = 0, batch_si
             lambda s: build_model(y, seed=s, dtype=independent_dtype, **model_options), X, y,
             seeds=list(range(seed, seed + seeds)), batch_size=batch_size, epochs=epochs,
             validation_split=validation_split, shuffle=shuffle)
-    config = {"mode": mode, "n_samples": len(X), "n_features": len(X[0]) if len(X) else 0,
+    config = {"mode": mode, "n_samples": len(X), "n_features": int(np.asarray(X).shape[1]),
               "batch_size": batch_size, "epochs": epochs, "validation_split": validation_split,
               "shuffle": shuffle, "seed": seed, "seeds": seeds,
               "parity_dtype": parity_dtype if parity else None,

@@ -151,7 +151,12 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
                 kernel_regularizer=None if reg is None else regularizer_cls(reg.l2),
                 name=f"dense_{i}"))
         k_model = keras.Sequential(layers)
-        metric = "mae" if model.kind == "regression" else "accuracy"
+        if model.kind == "regression":
+            metric = "mae"
+        elif model.kind == "multiclass":
+            metric = "accuracy"
+        else:  # "accuracy" would pick CategoricalAccuracy for a multi-unit sigmoid output
+            metric = keras.metrics.BinaryAccuracy(name="accuracy")
         k_model.compile(optimizer=keras_optimizer(keras, model.optimizer, model.dtype),
                         loss=model.loss.name, metrics=[metric], jit_compile=False)
         if copy_weights:

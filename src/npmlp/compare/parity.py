@@ -180,6 +180,10 @@ def run_parity(model: MLP, X, y, *, batch_size: int = 32, epochs: int = 1,
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an npmlp.MLP, got {type(model).__name__}")
+    if model.optimizer.iterations or model.optimizer.state is not None:
+        raise ValueError("run_parity needs a model that has not been trained yet: its "
+                         "optimizer already has state (Keras's twin would start from none); "
+                         "build a fresh model and set_weights() instead")
     X_arr = np.asarray(X)
     if X_arr.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X_arr.shape}")
