@@ -135,7 +135,7 @@ def test_load_content_spot_checks():
 
 
 def test_load_matches_sklearn():
-    skd = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as skd
     for name in D.NAMES:
         X, y, names = D.load(name, return_feature_names=True)
         bunch = getattr(skd, f"load_{name}")()
@@ -238,7 +238,7 @@ def test_from_csv_argument_types(tmp_path):
 
 
 def test_from_csv_dataframe():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     df = pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4], "kind": ["cat", "dog"]})
     X, y, names = D.from_csv(df, "kind")
     assert names == ["a", "b"] and X.tolist() == [[1.0, 3.0], [2.0, 4.0]]

@@ -56,6 +56,15 @@ def setups(draw):
     )
 
 
+def assert_own_message(exc: Exception) -> None:
+    """A documented error explains itself in npmlp's words, not in NumPy's."""
+    text = str(exc)
+    assert text
+    for numpy_words in ("broadcast", "operands could not", "could not convert",
+                        "setting an array element", "index", "out of bounds"):
+        assert numpy_words not in text, text
+
+
 @given(setups())
 def test_training_succeeds_or_raises_a_documented_error(s):
     layers = [npmlp.Dense(u, a) for u, a in s["hidden"]] + [npmlp.Dense(s["units"], s["out"])]
@@ -67,7 +76,7 @@ def test_training_succeeds_or_raises_a_documented_error(s):
                                 validation_split=s["validation_split"], shuffle=s["shuffle"],
                                 verbose=0)
     except DOCUMENTED as exc:
-        assert str(exc)  # every documented error explains itself
+        assert_own_message(exc)
         event(f"raised {type(exc).__name__}")
         return
     event("trained")
@@ -98,7 +107,7 @@ def test_odd_inputs_give_documented_errors(X, y):
     try:
         model.fit(X, y, epochs=1, verbose=0)
     except (ValueError, TypeError) as exc:
-        assert str(exc)
+        assert_own_message(exc)
         return
     assert np.isfinite(model.predict_proba(X)).all()
 

@@ -97,3 +97,40 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+def test_save_fsyncs_the_file_before_the_rename_and_the_directory_after(tmp_path, monkeypatch):
+    import os
+
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        calls.append(("fsync", os.path.isdir(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        calls.append(("replace", str(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    npmlp.MLP([npmlp.Dense(1, "sigmoid")], input_dim=2, seed=0).save(tmp_path / "m.npz")
+    assert calls == [("fsync", False), ("replace", str(tmp_path / "m.npz")), ("fsync", True)]
+
+
+def test_load_never_allows_pickle(tmp_path, monkeypatch):
+    """Every array is read with allow_pickle=False (a second guard behind the header check
+    that refuses object arrays)."""
+    seen = []
+    real = np.lib.format.read_array
+
+    def read_array(*args, **kwargs):
+        seen.append(kwargs.get("allow_pickle"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "read_array", read_array)
+    model = npmlp.MLP([npmlp.Dense(2, "relu"), npmlp.Dense(1, "sigmoid")], input_dim=2, seed=0)
+    model.save(tmp_path / "m.npz")
+    npmlp.load(tmp_path / "m.npz")
+    assert seen and all(flag is False for flag in seen)

@@ -255,7 +255,7 @@ def test_sample_weight_zero_equals_dropping_rows():
     keep = w > 0
     b.fit(X[keep], y[keep], batch_size=40, epochs=3, shuffle=False, verbose=0)
     for p, q in zip(a.get_weights(), b.get_weights()):
-        np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-14)
 
 
 def test_stratified_split_keeps_class_proportions():

@@ -225,7 +225,7 @@ def test_batch_size_larger_than_n_is_one_batch():
 
 
 def test_pandas_dataframe_and_series_are_accepted_in_column_order():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame({"c": X[:, 2], "a": X[:, 0], "b": X[:, 1]})
     m1, m2 = model(dtype="float64"), model(dtype="float64")
     m1.fit(frame, pd.Series(Y), epochs=2, verbose=0, shuffle=False)
@@ -236,14 +236,14 @@ def test_pandas_dataframe_and_series_are_accepted_in_column_order():
 
 
 def test_pandas_non_numeric_columns_are_named():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame({"ok": X[:, 0], "city": ["x"] * 20, "when": pd.Timestamp(0)})
     with pytest.raises(TypeError, match="non-numeric columns: city, when"):
         model().fit(frame, Y, verbose=0)
 
 
 def test_pandas_nullable_column_with_missing_value_is_reported():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame({"a": pd.array([1, None] * 10, dtype="Int64")})
     with pytest.raises(ValueError, match="X contains NaN"):
         model().fit(frame, Y, verbose=0)

@@ -84,8 +84,9 @@ def _to_numpy(data, name: str, numeric: bool = True) -> np.ndarray:
         return data.to_numpy()
     try:
         return np.asarray(data)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a rectangular array; ragged input: {exc}") from None
+    except ValueError:
+        raise ValueError(f"{name} must be a rectangular array (every row of the same "
+                         "length and depth); it has ragged rows") from None
 
 
 def _numeric_kind(dt) -> bool:

@@ -50,7 +50,10 @@ class DivergenceError(FloatingPointError):
 
 def _snapshot(model):
     """Copies of the weights, the optimizer's state and step count, and the generator's state
-    (taken once per epoch, before its permutation is drawn)."""
+    (taken once per epoch, before its permutation is drawn); None before the model is built
+    (a streamed fit builds it at its first batch)."""
+    if not model.built:
+        return None
     opt = model.optimizer
     state = None if opt.state is None else [{k: v.copy() for k, v in s.items()}
                                             for s in opt.state]
@@ -60,6 +63,8 @@ def _snapshot(model):
 
 def _restore(model, snapshot) -> None:
     """Put the model back as it was at the snapshot (in place: the fast path holds views)."""
+    if snapshot is None:
+        return
     weights, state, model.optimizer.iterations, model.rng.bit_generator.state = snapshot
     for p, w in zip(model.params, weights):
         p[...] = w
