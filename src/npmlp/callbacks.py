@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from npmlp._validation import check_real
 
 
@@ -127,52 +125,67 @@ class ProgressPrinter(Callback):
         self._out.flush()
 
 
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs;
-    optionally restore the weights of the best epoch."""
+class MonitorCallback(Callback):
+    """Base for callbacks that watch one logged metric: ``mode="auto"`` maximises names with
+    "acc" in them and minimises the rest; an improvement beats the best by ``min_delta``."""
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
-                 restore_best_weights: bool = False, mode: str = "auto"):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
-        self.monitor = monitor
-        self.patience = patience
+    MODES = ("auto", "min", "max")
+
+    def __init__(self, monitor: str, mode: str = "auto", min_delta: float = 0.0):
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"monitor must be a metric name (str), got {monitor!r}")
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        self.monitor = monitor
+        self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
         self.min_delta = abs(check_real(min_delta, "min_delta"))
-        self.restore_best_weights = bool(restore_best_weights)
-        if mode == "auto":
-            mode = "max" if ("acc" in monitor) else "min"
-        self.mode = mode
-        self.stopped_epoch: int | None = None
+        self.reset_best()
+
+    def reset_best(self) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch: int | None = None
 
-    def on_train_begin(self, logs=None):
-        self.wait = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_weights = None
-        self.stopped_epoch = None
-        self.best_epoch = None
-
-    def _improved(self, value: float) -> bool:
+    def improved(self, value: float) -> bool:
+        """True if value beats the best so far (NaN never does)."""
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
-    def on_epoch_end(self, epoch, logs=None):
+    def monitored(self, logs: dict | None) -> float:
+        """The monitored metric from an epoch's logs, or a ValueError naming the ones logged."""
         logs = logs or {}
         if self.monitor not in logs:
             raise ValueError(
-                f"EarlyStopping monitors {self.monitor!r}, which is not among the logged "
-                f"metrics {sorted(logs)}; use validation data for val_* metrics"
-            )
-        value = float(logs[self.monitor])
-        if self._improved(value):
+                f"{type(self).__name__} monitors {self.monitor!r}, which is not among the "
+                f"logged metrics {sorted(logs)}; use validation data for val_* metrics")
+        return float(logs[self.monitor])
+
+
+class EarlyStopping(MonitorCallback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs;
+    optionally restore the weights of the best epoch (at the end of training, as Keras)."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+                 restore_best_weights: bool = False, mode: str = "auto"):
+        super().__init__(monitor, mode, min_delta)
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
+        self.patience = patience
+        self.restore_best_weights = bool(restore_best_weights)
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.reset_best()
+        self.best_weights = None
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self.monitored(logs)
+        if self.improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = [np.copy(w) for w in self.model.get_weights()]
+                self.best_weights = self.model.get_weights()
             return
         self.wait += 1
         if self.wait >= self.patience:  # Keras's rule: patience=2 stops at the 2nd bad epoch

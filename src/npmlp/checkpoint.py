@@ -14,18 +14,15 @@ so an interrupt can never land in the middle of an optimizer update; a second Ct
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
 import threading
 from pathlib import Path
 
-from npmlp.callbacks import Callback
-
-MODES = ("auto", "min", "max")
+from npmlp.callbacks import History, MonitorCallback
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the model to ``path`` at each epoch end, or only when ``monitor`` improves.
 
     ``path`` may hold ``{epoch}`` (1-based) and any logged metric, e.g.
@@ -40,18 +37,11 @@ class ModelCheckpoint(Callback):
                             f"{path!r}")
         if not str(path):
             raise ValueError("path must not be empty")
-        if not isinstance(monitor, str) or not monitor:
-            raise TypeError(f"monitor must be a metric name (str), got {monitor!r}")
         if not isinstance(save_best_only, bool):
             raise TypeError(f"save_best_only must be a bool, got {save_best_only!r}")
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        super().__init__(monitor, mode)
         self.path = os.fspath(path)
-        self.monitor = monitor
         self.save_best_only = save_best_only
-        self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch: int | None = None
         self.saved: list[str] = []
 
     def on_train_begin(self, logs=None):
@@ -60,18 +50,11 @@ class ModelCheckpoint(Callback):
             raise FileNotFoundError(f"ModelCheckpoint: directory {str(directory)!r} of path "
                                     f"{self.path!r} does not exist; create it first")
 
-    def _improved(self, value: float) -> bool:
-        return value < self.best if self.mode == "min" else value > self.best
-
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         if self.save_best_only:
-            if self.monitor not in logs:
-                raise ValueError(
-                    f"ModelCheckpoint monitors {self.monitor!r}, which is not among the logged "
-                    f"metrics {sorted(logs)}; use validation data for val_* metrics")
-            value = float(logs[self.monitor])
-            if not self._improved(value):  # NaN never improves
+            value = self.monitored(logs)
+            if not self.improved(value):  # NaN never improves
                 return
             self.best, self.best_epoch = value, epoch
         try:
@@ -107,7 +90,7 @@ def interrupt_guard():
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def resume(model, X, y, epochs: int, **fit_options):
+def resume(model, X, y, epochs: int, **fit_options) -> History:
     """Continue training ``model`` (an MLP or the path of a saved one) for ``epochs`` more
     epochs on (X, y); bit-identical to never having stopped when the model was saved at an
     epoch end and (X, y) and the fit options are the same. Returns the History (all epochs)."""

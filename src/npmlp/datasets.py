@@ -251,7 +251,7 @@ class Standardizer:
 
 
 # ----------------------------------------------------------------------------- splitting
-def _stratified_test_counts(counts: np.ndarray, n_test: int) -> np.ndarray:
+def stratified_counts(counts: np.ndarray, n_test: int) -> np.ndarray:
     """Split n_test over classes in proportion to counts (largest remainder), within counts."""
     exact = n_test * counts / counts.sum()
     take = np.floor(exact).astype(np.int64)
@@ -296,7 +296,7 @@ def train_test_split(X: Any, y: Any, test_size: float = 0.25, seed: Any = None,
         if counts.min() < 2:
             raise ValueError(f"y: stratify=True needs at least 2 samples per class, got class "
                              f"counts {counts.tolist()}")
-        take = _stratified_test_counts(counts, n_test)
+        take = stratified_counts(counts, n_test)
         test_parts, train_parts = [], []
         for c, k in enumerate(take):
             members = rng.permutation(np.flatnonzero(labels == c))

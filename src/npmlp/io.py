@@ -19,8 +19,12 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from npmlp.model import MLP
 
 from npmlp._validation import check_positive_int
 
@@ -275,7 +279,7 @@ def _restore(model, config: dict, arrays: dict, path) -> None:
         model.history = history
 
 
-def load(path: str | Path):
+def load(path: str | Path) -> MLP:
     """Read a model written by ``save``; nothing is ever unpickled, every array is checked."""
     from npmlp.layers import Dense
     from npmlp.model import MLP

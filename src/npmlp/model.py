@@ -10,6 +10,7 @@ Backward: at the output ``dZ = (A - Y) / m`` for sigmoid+BCE and softmax+CE (the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from npmlp import losses, metrics, optimizers
 from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_X, check_y
 from npmlp.layers import Dense
 from npmlp.targets import TargetEncoder, kind_for
+
+if TYPE_CHECKING:
+    from npmlp.callbacks import History
 
 PREDICT_BATCH = 8192  # rows per forward pass at predict time (bounds memory, not results)
 
@@ -238,7 +242,7 @@ class MLP:
     def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             verbose: int = 1, callbacks=None, sample_weight=None, split: str = "tail",
-            steps_per_epoch: int | None = None, initial_epoch: int = 0):
+            steps_per_epoch: int | None = None, initial_epoch: int = 0) -> History:
         """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
 
         ``split``: "tail" (Keras: the last fraction is the validation set), "random" or

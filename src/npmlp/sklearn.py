@@ -34,6 +34,7 @@ from npmlp.callbacks import EarlyStopping, History
 from npmlp.layers import L2, Dense
 from npmlp.model import MLP
 from npmlp.targets import TargetEncoder
+from npmlp.training import check_sample_weight
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -132,17 +133,7 @@ class _BaseMLP(BaseEstimator):
 
     @staticmethod
     def _check_weights(sample_weight, n: int) -> np.ndarray | None:
-        if sample_weight is None:
-            return None
-        w = np.asarray(sample_weight)
-        if w.dtype.kind not in "iuf":
-            raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
-        if w.ndim != 1 or w.shape[0] != n:
-            raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
-        w = w.astype(np.float64)
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError("sample_weight must hold finite values >= 0")
-        return w
+        return check_sample_weight(sample_weight, n, np.float64)
 
     # --- training ---------------------------------------------------------------------------
 

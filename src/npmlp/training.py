@@ -20,6 +20,7 @@ from npmlp import fast
 from npmlp._validation import check_positive_int, check_real, check_X
 from npmlp.callbacks import Callback, History, ProgressPrinter
 from npmlp.checkpoint import interrupt_guard
+from npmlp.datasets import stratified_counts
 
 
 class DivergenceError(FloatingPointError):
@@ -140,11 +141,11 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
     if model.kind not in ("binary", "multiclass"):
         raise ValueError(f"split='stratified' needs a classification model, not {model.kind}")
     labels = Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
-    val = []
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        val.append(members[:int(round(len(members) * validation_split))])
-    val = np.sort(np.concatenate(val))
+    classes, counts = np.unique(labels, return_counts=True)
+    # n - split_at validation samples in all (as the tail rule), shared out by class size
+    take = stratified_counts(counts, n - split_at)
+    val = np.sort(np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:k]
+                                  for c, k in zip(classes, take)]))
     if len(val) == 0 or len(val) == n:
         raise ValueError(f"split='stratified' with validation_split={validation_split} leaves "
                          f"{n - len(val)} training and {len(val)} validation samples")
