@@ -2,15 +2,12 @@
 
 import sys
 
+import keras
 import numpy as np
 import pytest
 
-pytest.importorskip("keras")
-
-import keras  # noqa: E402
-
-import npmlp  # noqa: E402
-from npmlp.compare import from_keras, keras_floatx, to_keras  # noqa: E402
+import npmlp
+from npmlp.compare import from_keras, keras_floatx, to_keras
 
 
 def model(dtype="float64"):

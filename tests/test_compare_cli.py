@@ -1,14 +1,17 @@
-"""`npmlp compare` end to end, in a subprocess: every file written, every image embedded."""
+"""`npmlp compare` end to end: every file written, every image embedded, and a parity
+failure turned into exit status 1 naming the first epoch and parameter that diverged."""
 
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 
-import pytest
+import keras  # noqa: F401  (in the dev extra: a missing Keras fails here instead of skipping)
 
-pytest.importorskip("keras")
+from npmlp.cli import main
+from npmlp.compare import keras_bridge
 
 FILES = ["loss.png", "accuracy.png", "parity.png", "independent.png", "results.json",
          "results.md", "report.html"]
@@ -37,3 +40,28 @@ def test_compare_writes_the_report(tmp_path):
     assert len(results["independent"]["histories"]["keras"]) == 2
     assert results["versions"]["keras"] and results["versions"]["tensorflow"]
     assert "| npmlp |" in (out / "results.md").read_text()
+
+
+def test_compare_exits_1_naming_where_parity_failed(tmp_path, monkeypatch, capsys):
+    """A Keras twin with twice the learning rate: the command fails at epoch 1 in W1."""
+    build_optimizer = keras_bridge.keras_optimizer
+
+    def doubled_learning_rate(keras_module, opt, dtype="float64"):
+        k_opt = build_optimizer(keras_module, opt, dtype)
+        k_opt.learning_rate = 2 * float(opt.learning_rate)
+        return k_opt
+
+    monkeypatch.setattr(keras_bridge, "keras_optimizer", doubled_learning_rate)
+    out = tmp_path / "cmp"
+    code = main(["compare", "--mode", "parity", "--epochs", "3", "--samples", "40",
+                 "--layers", "1", "--units", "4", "--learning-rate", "0.05",
+                 "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 1, printed.err[-3000:]
+    match = re.search(r"DIVERGED at epoch (\d+) in (\w+)", printed.out + printed.err)
+    assert match, printed.out[-3000:]
+    # the very first update differs, and weights are checked before the History entries
+    assert match.groups() == ("1", "W1")
+    failure = json.loads((out / "results.json").read_text())["parity"]["failure"]
+    assert (failure["epoch"], failure["name"]) == (1, "W1")
+    assert failure["delta"] > failure["tolerance"]

@@ -1,14 +1,11 @@
 """npmlp's initializers draw from the same distributions as keras.initializers."""
 
+import keras
 import numpy as np
 import pytest
+from scipy import stats
 
-pytest.importorskip("keras")
-stats = pytest.importorskip("scipy.stats")
-
-import keras  # noqa: E402
-
-from npmlp import initializers  # noqa: E402
+from npmlp import initializers
 
 FAN_IN, FAN_OUT = 250, 400          # 100 000 samples
 KERAS = {"glorot_uniform": keras.initializers.GlorotUniform,
