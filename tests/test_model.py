@@ -334,3 +334,21 @@ def test_a_refused_fit_leaves_no_classes_behind():
     fresh = npmlp.MLP([npmlp.Dense(1, "sigmoid")], input_dim=2, seed=0)
     fresh.evaluate(X, np.arange(40) % 2)
     assert fresh.encoder is None  # evaluate() of an unfitted model does not fix the classes
+
+
+def test_dataframe_column_names_are_kept_saved_and_checked(tmp_path):
+    import pandas as pd
+
+    X, y = npmlp.datasets.moons(60, seed=0)
+    frame = pd.DataFrame(X, columns=["width", "height"])
+    model = make_model()
+    model.fit(frame, y, epochs=1, verbose=0)
+    assert model.feature_names == ["width", "height"]
+    model.save(tmp_path / "m.npz")
+    loaded = npmlp.load(tmp_path / "m.npz")
+    assert loaded.feature_names == ["width", "height"]
+    np.testing.assert_array_equal(loaded.predict(frame), model.predict(X))  # arrays still ok
+    with pytest.raises(ValueError, match="another order"):
+        loaded.predict(frame[["height", "width"]])
+    with pytest.raises(ValueError, match=r"missing \['height'\], unexpected \['h'\]"):
+        loaded.predict(frame.rename(columns={"height": "h"}))

@@ -94,7 +94,17 @@ def test_predict_errors_are_clear(iris_csv, tmp_path, capsys):
     narrow.write_text("a,b\n1,2\n")
     err = _error(capsys, ["predict", "--model", str(model_path), "--csv", str(narrow),
                           "--out", str(out)])
-    assert "2 feature columns" in err and "trained on 4" in err
+    assert "columns differ" in err and "unexpected ['a', 'b']" in err and "missing [" in err
+    # the same columns in another order are refused too, naming the expected order
+    header, *rows = path.read_text().splitlines()
+    names = header.split(",")
+    order = [names.index(c) for c in [names[1], names[0], *names[2:]]]
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text("\n".join(",".join(line.split(",")[i] for i in order)
+                                 for line in [header, *rows]) + "\n")
+    err = _error(capsys, ["predict", "--model", str(model_path), "--csv", str(swapped),
+                          "--target", "species", "--out", str(out)])
+    assert "another order" in err and not out.exists()
     err = _error(capsys, ["predict", "--model", str(tmp_path / "none.npz"), "--csv",
                           str(narrow), "--out", str(out)])
     assert "no model file" in err

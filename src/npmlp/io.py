@@ -303,9 +303,17 @@ def load(path: str | Path) -> MLP:
                             dtype=mc["dtype"], optimizer=optimizer_from_config(mc["optimizer"]))
                 if "split_seed" in mc:
                     model.split_seed = check_positive_int(mc["split_seed"], "split_seed", 0)
+                names = mc.get("feature_names")
+                if names is not None:
+                    if not isinstance(names, list) or not all(isinstance(c, str) for c in names):
+                        raise ModelFileError(f"{path}: feature_names must be a list of str")
+                    model.feature_names = names
                 if mc["input_dim"] is None:
                     raise ModelFileError(f"{path}: the saved model has no weights")
                 input_dim = check_positive_int(mc["input_dim"], "input_dim")
+                if model.feature_names is not None and len(model.feature_names) != input_dim:
+                    raise ModelFileError(f"{path}: {len(model.feature_names)} feature_names "
+                                         f"for {input_dim} inputs")
                 expected = _expected_arrays(model, input_dim, config)
                 _check_specs(path, config["arrays"], expected)
             except ModelFileError:

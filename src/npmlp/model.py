@@ -68,6 +68,9 @@ class MLP:
         self.metric_name, self._metric_sum = metrics.for_kind(self.kind)
         self.encoder: TargetEncoder | None = None
         self.input_dim: int | None = None
+        # Column names of the training data (a DataFrame or a CSV), saved with the model and
+        # checked at predict time; None when it was trained on plain arrays.
+        self.feature_names: list[str] | None = None
         self.history = None
         self.stop_training = False
         # fit() trains with npmlp.fast (same bits, preallocated buffers); False: train_step.
@@ -222,6 +225,7 @@ class MLP:
     def _prepare(self, X, y, fitting: bool,
                  require_classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Validate X and y and encode y as the output layer's Y."""
+        names = self.check_feature_names(X)
         X = check_X(X, self.dtype, n_features=self.input_dim if self.built else None)
         y = check_y(y, X.shape[0])
         if fitting and self.encoder is None:
@@ -237,7 +241,24 @@ class MLP:
             if require_classes and self.kind in ("binary", "multiclass") and _n_classes(Y) < 2:
                 raise ValueError("y has one class only; classification needs at least two")
             self.encoder = encoder
+        if fitting and self.feature_names is None and names is not None:
+            self.feature_names = names
         return X, Y
+
+    def check_feature_names(self, X) -> list[str] | None:
+        """X's column names (DataFrames), refused if they differ from those of training."""
+        columns = getattr(X, "columns", None)
+        if columns is None or not hasattr(X, "to_numpy"):
+            return None
+        names = [str(c) for c in columns]
+        if self.feature_names is not None and names != self.feature_names:
+            missing = [c for c in self.feature_names if c not in names]
+            extra = [c for c in names if c not in self.feature_names]
+            detail = (f"missing {missing}, unexpected {extra}" if missing or extra
+                      else "same columns in another order")
+            raise ValueError(f"X's columns differ from those the model was trained on "
+                             f"({detail}); expected {self.feature_names}")
+        return names
 
     def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
@@ -262,6 +283,7 @@ class MLP:
     def predict_proba(self, X) -> np.ndarray:
         """Output activations A (n, units): probabilities for sigmoid/softmax outputs."""
         self._require_built("predict")
+        self.check_feature_names(X)
         X = check_X(X, self.dtype, n_features=self.input_dim)
         parts = [self.forward(X[s:s + PREDICT_BATCH], training=False)
                  for s in range(0, X.shape[0], PREDICT_BATCH)]
@@ -296,7 +318,7 @@ class MLP:
         return {"layers": [layer.get_config() for layer in self.layers],
                 "input_dim": self.input_dim, "loss": self.loss.get_config(),
                 "optimizer": self.optimizer.get_config(), "seed": self.seed,
-                "split_seed": self.split_seed,
+                "split_seed": self.split_seed, "feature_names": self.feature_names,
                 "dtype": self.dtype.name}
 
     def summary(self) -> str:

@@ -90,7 +90,7 @@ def load_data(args):
     if csv_path is not None:
         if target is None:
             raise ValueError("--csv needs --target COLUMN (the column to predict)")
-        X, y, _ = npmlp.datasets.from_csv(csv_path, target)
+        X, y, args.feature_names = npmlp.datasets.from_csv(csv_path, target)
     elif args.dataset in npmlp.datasets.NAMES:
         X, y = npmlp.datasets.load(args.dataset)
     else:
@@ -98,6 +98,7 @@ def load_data(args):
         if args.samples is not None:
             options["n_samples"] = args.samples
         X, y = npmlp.datasets.GENERATORS[args.dataset](**options)
+    args.feature_names = getattr(args, "feature_names", None) if csv_path else None
     args.scaler = None
     if getattr(args, "standardize", False):
         if getattr(args, "split", "tail") != "tail":

@@ -54,6 +54,8 @@ def run_train(args) -> int:
         args.save = args.save or args.resume
     else:
         history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, **mlp_options(args))
+    if args.feature_names is not None:  # the CSV's columns, checked by npmlp predict
+        history.model.feature_names = args.feature_names
     if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
         return _save_interrupted(args, history)
     final = {k: v[-1] for k, v in history.history.items() if v}
