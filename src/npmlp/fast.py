@@ -130,6 +130,7 @@ class FastTrainer:
         # W, b of every layer become views of one flat array (values kept), and so do the
         # gradients, so plain SGD updates all parameters in two ufunc calls, not 2 per array.
         self.flat_params = _flatten(model.layers, ("W", "b"), model.dtype, copy=True)
+        model.flat_params = self.flat_params  # lets the loop snapshot/check one array
         self.flat_grads = _flatten(model.layers, ("dW", "db"), model.dtype, copy=False)
         self.flat_step = np.empty_like(self.flat_params)
         self.dW = [layer.dW for layer in model.layers]  # model.grads reads these too

@@ -103,6 +103,16 @@ class MLP:
         return [p for layer in self.layers for p in layer.params]
 
     @property
+    def param_blocks(self) -> list[np.ndarray]:
+        """Arrays that together hold every parameter: the one flat array the fast path packs
+        W and b into (while they are still views of it), else ``params``. Copying or checking
+        one block is cheaper than eight."""
+        flat = getattr(self, "flat_params", None)
+        if flat is not None and all(p.base is flat for p in self.params):
+            return [flat]
+        return self.params
+
+    @property
     def grads(self) -> list[np.ndarray]:
         """[dW1, db1, dW2, db2, ...] from the last backward pass."""
         return [g for layer in self.layers for g in layer.grads]

@@ -58,7 +58,7 @@ def _snapshot(model):
     opt = model.optimizer
     state = None if opt.state is None else [{k: v.copy() for k, v in s.items()}
                                             for s in opt.state]
-    return ([p.copy() for p in model.params], state, opt.iterations,
+    return ([p.copy() for p in model.param_blocks], state, opt.iterations,
             model.rng.bit_generator.state)
 
 
@@ -67,7 +67,8 @@ def _restore(model, snapshot) -> None:
     if snapshot is None:
         return
     weights, state, model.optimizer.iterations, model.rng.bit_generator.state = snapshot
-    for p, w in zip(model.params, weights):
+    # one copy means it was taken of the fast path's flat array (params are views of it)
+    for p, w in zip(model.param_blocks if len(weights) == 1 else model.params, weights):
         p[...] = w
     if state is None:
         model.optimizer.state = None
@@ -82,7 +83,8 @@ def _check_epoch_end(model, logs, epoch_start, epoch, batch, history) -> None:
     the model goes back to the start of the epoch (the last state known to be finite)."""
     bad = [k for k, v in logs.items() if not math.isfinite(v)]
     # A sum is finite iff every element is (or it overflows: diverged all the same).
-    if not bad and math.isfinite(sum(float(p.sum()) for p in model.params)):
+    if not bad and math.isfinite(sum(float(np.add.reduce(p, axis=None))
+                                     for p in model.param_blocks)):
         return
     _restore(model, epoch_start)
     what = bad[0] if bad else "weights"
