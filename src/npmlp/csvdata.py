@@ -174,15 +174,8 @@ def predict_csv(model, csv_path: str | os.PathLike, out_path: str | os.PathLike,
                              "target=COLUMN (--target)") from None
     else:
         X, _, names = from_csv(csv_path, target)
-    expected = getattr(model, "feature_names", None)
-    if expected is not None and names != expected:
-        missing = [c for c in expected if c not in names]
-        extra = [c for c in names if c not in expected]
-        detail = (f"missing {missing}, unexpected {extra}" if missing or extra
-                  else "the same columns in another order")
-        hint = "; if the CSV holds the target, name it with --target" if extra else ""
-        raise ValueError(f"{csv_path}: its columns differ from those the model was trained "
-                         f"on ({detail}); expected {expected}{hint}")
+    model.check_column_names(names, f"{csv_path}: its",
+                             hint="; if the CSV holds the target, name it with --target")
     if X.shape[1] != model.input_dim:
         hint = "" if target else "; if the CSV holds the target, name it with --target"
         raise ValueError(f"{csv_path} has {X.shape[1]} feature columns but the model was "

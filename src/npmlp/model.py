@@ -261,14 +261,20 @@ class MLP:
         if columns is None or not hasattr(X, "to_numpy"):
             return None
         names = [str(c) for c in columns]
-        if self.feature_names is not None and names != self.feature_names:
-            missing = [c for c in self.feature_names if c not in names]
-            extra = [c for c in names if c not in self.feature_names]
-            detail = (f"missing {missing}, unexpected {extra}" if missing or extra
-                      else "same columns in another order")
-            raise ValueError(f"X's columns differ from those the model was trained on "
-                             f"({detail}); expected {self.feature_names}")
+        self.check_column_names(names, "X's")
         return names
+
+    def check_column_names(self, names: list[str], whose: str, hint: str = "") -> None:
+        """Refuse column names that differ from the training ones (missing, extra, reordered)."""
+        expected = self.feature_names
+        if expected is None or names == expected:
+            return
+        missing = [c for c in expected if c not in names]
+        extra = [c for c in names if c not in expected]
+        detail = (f"missing {missing}, unexpected {extra}" if missing or extra
+                  else "the same columns in another order")
+        raise ValueError(f"{whose} columns differ from those the model was trained on "
+                         f"({detail}); expected {expected}{hint if extra else ''}")
 
     def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from npmlp.io import atomic_write
-from npmlp.plotting import new_figure, save_figure
+from npmlp.plotting import draw_metric, new_figure, save_figure
 
 STYLE = {"npmlp": "-", "keras": "--"}
 FLOOR = 1e-20  # where an exact 0 difference is drawn on the log axis
@@ -34,14 +34,8 @@ def library_versions() -> dict:
 
 def _curves(ax, histories: dict, metric: str, title: str) -> None:
     for fw, hist in histories.items():
-        for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
-            values = hist.get(key)
-            if values:
-                ax.plot(range(1, len(values) + 1), values, STYLE.get(fw, "-"),
-                        label=f"{fw} {label}")
-    ax.set(xlabel="Epoch", ylabel=metric.capitalize(), title=title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+        draw_metric(ax, hist, metric, label=fw, style=STYLE.get(fw, "-"))
+    ax.set_title(title)
 
 
 def plot_metric(histories: dict, metric: str, path, note: str = "") -> Path:
