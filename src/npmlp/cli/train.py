@@ -47,7 +47,7 @@ def run_train(args) -> int:
                          "raw features (the scaling was folded into them); drop --standardize")
     X, y = load_data(args)
     if args.resume:
-        history = npmlp.checkpoint.resume(
+        history = npmlp.resume(
             args.resume, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
             verbose=0 if args.quiet else 1)

@@ -13,9 +13,11 @@ import contextlib
 
 import numpy as np
 
-from npmlp import initializers, schedules
-from npmlp.layers import L2, Dense
 from npmlp.model import MLP
+from npmlp.nn import activations, initializers
+from npmlp.nn.layers import Dense
+from npmlp.nn.regularizers import L2
+from npmlp.optimizers import schedules
 
 INSTALL_HINT = "pip install 'npmlp[tensorflow]'"
 KERAS_INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal")
@@ -166,7 +168,6 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
 
 def _activation(layer):
     """npmlp activation (name or object) of a Keras Dense layer."""
-    from npmlp import activations
 
     act = layer.activation
     name = getattr(act, "__name__", type(act).__name__)
