@@ -318,7 +318,9 @@ def test_check_against_keras_for_the_epochs_trained(client):
     result = r.json()
     assert result["passed"] is True and result["epochs"] == 2 and result["dtype"] == "float64"
     assert result["max_loss_delta"] <= 1e-10 and result["max_weight_delta"] <= 1e-10
-    assert result["page_weight_delta"] == 0.0
+    assert result["page_weight_delta"] == 0.0 and result["failure"] is None
+    assert len(result["weight_delta_by_epoch"]) == 2
+    assert max(result["weight_delta_by_epoch"]) == result["max_weight_delta"]
 
 
 def test_the_script_of_an_upload_reads_the_csv_given(tmp_path):

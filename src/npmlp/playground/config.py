@@ -61,7 +61,7 @@ class LayerSpec:
 class Config:
     """Everything that defines an experiment; the same config gives the same numbers."""
 
-    data: str = "spirals"
+    data: str = "circles"
     upload: str | None = None
     points: int = 500
     noise: float = 0.1

@@ -45,6 +45,11 @@ def check(experiment: Experiment, epochs: int, page_weights: list[np.ndarray] | 
         "npmlp_loss": result.npmlp_history.get("loss", [None])[-1],
         "keras_loss": result.keras_history.get("loss", [None])[-1],
         "page_weight_delta": None,
+        # per epoch, the largest |delta| over every weight: round-off shows as ~1e-16 growth
+        "weight_delta_by_epoch": [
+            max((result.abs_delta[k][e] for k in result.abs_delta if k[0] in "Wb"), default=0.0)
+            for e in range(checked)],
+        "failure": result.failure,
     }
     if page_weights is not None and checked == epochs:
         report["page_weight_delta"] = max(

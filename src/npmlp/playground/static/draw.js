@@ -49,13 +49,13 @@ export function drawSignedMap(canvas, size, b64) {
 
 // The decision boundary's colours per cell (lightened so the points stand out).
 export function outputColours(output, size, nClasses) {
+  const colours = new Array(size * size);
+  if (!output.valid) return colours.fill([220, 220, 220]);   // a diverged model: grey
   const p = bytes(output.p);
   const cls = output.class ? bytes(output.class) : null;
-  const colours = new Array(size * size);
   for (let i = 0; i < size * size; i++) {
     let c;
-    if (!output.valid) c = [220, 220, 220];
-    else if (cls) {
+    if (cls) {
       const t = (p[i] / 255 - 1 / nClasses) / (1 - 1 / nClasses);
       c = mix(WHITE, classColour(cls[i]), Math.max(0, Math.min(1, t)));
     } else c = diverging(2 * p[i] / 255 - 1);
@@ -133,9 +133,14 @@ export function drawCurves(canvas, curves) {
   };
   line(curves.train, "#999");
   line(curves.test, "#000");
-  ctx.fillStyle = "#555";
   ctx.font = "10px system-ui, sans-serif";
-  ctx.fillText(`max ${top.toPrecision(3)}`, W - 60, 12);
+  ctx.fillStyle = "#999";
+  ctx.fillText("training", W - 110, 12);
+  ctx.fillStyle = "#000";
+  ctx.fillText("test", W - 64, 12);
+  ctx.fillStyle = "#555";
+  ctx.fillText(`loss, max ${top.toPrecision(3)}`, 6, 12);
+  ctx.fillText(`epoch ${last}`, W - 64, H - 6);
 }
 
 // Links between node centres: width by |w| (relative to the largest), colour by sign.

@@ -183,9 +183,17 @@ async function checkKeras() {
     const part = r.epochs < r.epochs_trained ? ` (the first ${r.epochs} of ${r.epochs_trained})` : "";
     const page = r.page_weight_delta === null ? ""
       : `\nthis page's weights vs npmlp's rerun: max |delta| ${r.page_weight_delta.toExponential(1)}`;
-    box.textContent = `${r.passed ? "Same as Keras" : "DIFFERS from Keras"} over ${r.epochs} ` +
-      `epochs${part}\nmax |delta loss| ${r.max_loss_delta.toExponential(1)}, ` +
-      `max |delta weight| ${r.max_weight_delta.toExponential(1)} (${r.dtype})${page}`;
+    const e = (v) => v.toExponential(1);
+    const byEpoch = r.weight_delta_by_epoch;
+    const growth = `\nlargest weight |delta| per epoch: ${e(byEpoch[0])} (epoch 1)` +
+      (byEpoch.length > 1 ? ` .. ${e(byEpoch[byEpoch.length - 1])} (epoch ${byEpoch.length})` : "");
+    const f = r.failure;
+    const head = r.passed
+      ? `Same as Keras over ${r.epochs} epochs${part} (${r.dtype}, tolerance 1e-10)`
+      : `Within npmlp compare's tolerance for ${f.epoch - 1} of ${r.epochs} epochs${part}; ` +
+        `epoch ${f.epoch} exceeds it in ${f.name} (${f.measure} ${e(f.delta)} > ${e(f.tolerance)})`;
+    box.textContent = `${head}\nmax |delta loss| ${e(r.max_loss_delta)}, max |delta weight| ` +
+      `${e(r.max_weight_delta)}${growth}${page}`;
     box.className = `note ${r.passed ? "passed" : "failed"}`;
   } catch (err) {
     box.textContent = err.message;
@@ -225,12 +233,17 @@ function column(title, head) {
   return nodes;
 }
 
-function node(parent, label) {
+function node(parent, label, labelFirst = false) {
   const wrap = document.createElement("div");
   wrap.className = "node";
   const canvas = document.createElement("canvas");
   wrap.appendChild(canvas);
-  if (label) wrap.append(label);
+  if (label) {
+    const span = document.createElement("span");
+    span.className = labelFirst ? "label first" : "label";
+    span.textContent = label;
+    if (labelFirst) wrap.prepend(span); else wrap.append(span);
+  }
   parent.appendChild(wrap);
   return canvas;
 }
@@ -260,7 +273,7 @@ function buildNetwork() {
   $("columns").innerHTML = "";
   const inputs = column("Inputs");
   const columns = [d.features.map((f, j) => {
-    const canvas = node(inputs, f);
+    const canvas = node(inputs, f, true);
     drawSignedMap(canvas, d.unit_grid, d.inputs[j].map);
     return canvas;
   })];
