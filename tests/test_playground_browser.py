@@ -123,3 +123,27 @@ def test_spirals_train_in_the_browser_and_the_link_reproduces_them(page, server_
     assert page.locator("#columns .column").count() == 5
     assert page.text_content("#epoch").strip("0") == ""      # a new session starts at 0
     assert page.console_errors == []
+
+
+def test_a_refused_link_and_an_uploaded_csv(page, server_url, tmp_path):
+    page.goto(server_url + "?data=moons&layers=99:tanh")
+    page.wait_for_function("() => window.npmlpPlayground.frame !== null")
+    assert "units must be between 1 and 32" in page.text_content("#message")
+    assert config_of(page)["data"] == "circles"              # the defaults instead
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n" + "1,x,0\n" * 30)
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_function("() => document.getElementById('message').textContent"
+                           ".includes('expected a finite number')")
+    good = tmp_path / "good.csv"
+    rows = [f"{i % 7},{(i * 3) % 11},{'red' if i % 2 else 'blue'}" for i in range(60)]
+    good.write_text("u,v,colour\n" + "\n".join(rows))
+    page.set_input_files("#upload", str(good))
+    page.wait_for_function("() => window.npmlpPlayground.dataset.config.data === 'upload'")
+    assert "60 rows" in page.text_content("#upload-info")
+    assert "blue, red" in page.text_content("#upload-info")
+    assert page.locator("#data-upload.selected").count() == 1
+    page.click("#step")
+    page.wait_for_function("() => window.npmlpPlayground.frame.epoch === 1")
+    assert [e for e in page.console_errors if "400" not in e] == []
