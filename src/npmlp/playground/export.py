@@ -3,6 +3,7 @@ experiment with npmlp and retrains it to the same weights."""
 
 from __future__ import annotations
 
+import pprint
 import tempfile
 from pathlib import Path
 
@@ -20,24 +21,24 @@ def model_bytes(model) -> bytes:
         return path.read_bytes()
 
 
-def _data_lines(config: Config) -> list[str]:
-    if config.data == "upload":
-        return ["# Your CSV: two numeric feature columns and a label column (the playground",
-                "# standardizes the features the same way).",
-                "from npmlp.playground.data import parse_csv",
-                "",
-                "upload = parse_csv(Path(sys.argv[1]).read_bytes())",
-                "P, y = upload.P, upload.y"]
+def _data(config: Config) -> tuple[list[str], list[str]]:
+    """(extra import lines, lines that make P (n, 2) and y) for the config's data set."""
     n, noise, seed = config.points, config.noise, config.seed
+    if config.data == "upload":
+        return (["from npmlp.playground.data import parse_csv"],
+                ["# Your CSV: two numeric feature columns and a label column (standardized",
+                 "# the same way as in the playground). Run: python this_script.py your.csv",
+                 "upload = parse_csv(Path(sys.argv[1]).read_bytes())",
+                 "P, y = upload.P, upload.y"])
+    if config.data == "blobs":
+        return (["from npmlp.playground.data import blobs"],
+                [f"P, y = blobs({n}, noise={noise!r}, n_classes={config.classes}, seed={seed})"])
     if config.data == "spirals":
-        call = f"npmlp.datasets.spirals({n}, noise={noise!r}, n_classes={config.classes}, " \
-               f"seed={seed})"
-    elif config.data == "blobs":
-        return ["from npmlp.playground.data import blobs", "",
-                f"P, y = blobs({n}, noise={noise!r}, n_classes={config.classes}, seed={seed})"]
+        call = (f"npmlp.datasets.spirals({n}, noise={noise!r}, n_classes={config.classes}, "
+                f"seed={seed})")
     else:
         call = f"npmlp.datasets.{config.data}({n}, noise={noise!r}, seed={seed})"
-    return [f"P, y = {call}"]
+    return [], [f"P, y = {call}"]
 
 
 def script(config: Config, kind: str, n_outputs: int, epochs: int) -> str:
@@ -53,20 +54,21 @@ def script(config: Config, kind: str, n_outputs: int, epochs: int) -> str:
     columns = ", ".join(table[f] for f in config.features)
     stratify = kind != "regression"
     test_size = (100 - config.train_pct) / 100
+    imports, data_lines = _data(config)
     lines = [
         '"""The npmlp playground experiment, rebuilt with npmlp and retrained.',
         "",
-        f"Configuration: {config.to_dict()}",
+        "Configuration:",
+        pprint.pformat(config.to_dict(), width=90, sort_dicts=False),
         '"""',
         "",
-        "import sys",
-        "from pathlib import Path",
-        "",
+        *(["import sys", "from pathlib import Path", ""] if config.data == "upload" else []),
         "import numpy as np",
         "",
         "import npmlp",
+        *imports,
         "",
-        *_data_lines(config),
+        *data_lines,
         "",
         "",
         "def features(P):",
