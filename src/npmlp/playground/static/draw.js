@@ -134,13 +134,16 @@ export function drawCurves(canvas, curves) {
   line(curves.train, "#999");
   line(curves.test, "#000");
   ctx.font = "10px system-ui, sans-serif";
-  ctx.fillStyle = "#999";
-  ctx.fillText("training", W - 110, 12);
-  ctx.fillStyle = "#000";
-  ctx.fillText("test", W - 64, 12);
-  ctx.fillStyle = "#555";
-  ctx.fillText(`loss, max ${top.toPrecision(3)}`, 6, 12);
-  ctx.fillText(`epoch ${last}`, W - 64, H - 6);
+  const label = (text, x, yy, colour) => {   // on a pale backing, so curves never hide it
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+    ctx.fillRect(x - 2, yy - 10, ctx.measureText(text).width + 4, 13);
+    ctx.fillStyle = colour;
+    ctx.fillText(text, x, yy);
+  };
+  label("training", W - 100, 12, "#999");
+  label("test", W - 50, 12, "#000");
+  label(`loss, max ${top.toPrecision(3)}`, 6, 12, "#555");
+  label(`epoch ${last}`, W - 70, H - 6, "#555");
 }
 
 // Links between node centres: width by |w| (relative to the largest), colour by sign.
