@@ -192,8 +192,8 @@ async function checkKeras() {
       ? `Same as Keras over ${r.epochs} epochs${part} (${r.dtype}, tolerance 1e-10)`
       : `Within npmlp compare's tolerance for ${f.epoch - 1} of ${r.epochs} epochs${part}; ` +
         `epoch ${f.epoch} exceeds it in ${f.name} (${f.measure} ${e(f.delta)} > ${e(f.tolerance)})`;
-    box.textContent = `${head}\nmax |delta loss| ${e(r.max_loss_delta)}, max |delta weight| ` +
-      `${e(r.max_weight_delta)}${growth}${page}`;
+    box.textContent = `${head}\nmax |delta loss| ${e(r.max_loss_delta)} (test loss ` +
+      `${e(r.max_val_loss_delta)}), max |delta weight| ${e(r.max_weight_delta)}${growth}${page}`;
     box.className = `note ${r.passed ? "passed" : "failed"}`;
   } catch (err) {
     box.textContent = err.message;
