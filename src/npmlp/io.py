@@ -38,6 +38,16 @@ class ModelFileError(ValueError):
     """The file is not a valid npmlp model (foreign, truncated, tampered or too new)."""
 
 
+# Readers of other model files as (sniff(first 16 bytes) -> bool, read(path) -> MLP), added
+# by the modules that write them (npmlp.export: safetensors), so that io imports none of them.
+READERS: list[tuple] = []
+
+
+def register_reader(sniff, read) -> None:
+    """Let ``load`` hand files whose first bytes ``sniff`` accepts to ``read``."""
+    READERS.append((sniff, read))
+
+
 def atomic_write(path: str | Path, write) -> None:
     """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it."""
     path = Path(path)
@@ -280,7 +290,8 @@ def _restore(model, config: dict, arrays: dict, path) -> None:
 
 
 def load(path: str | Path) -> MLP:
-    """Read a model written by ``save``; nothing is ever unpickled, every array is checked."""
+    """Read a model written by ``save`` (or a registered format: a .safetensors file from
+    ``export``); nothing is ever unpickled, every array is checked."""
     from npmlp.layers import Dense
     from npmlp.model import MLP
     from npmlp.optimizers import from_config as optimizer_from_config
@@ -292,6 +303,11 @@ def load(path: str | Path) -> MLP:
         raise ModelFileError(f"{path} is a directory, not an npmlp model file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    for sniff, read in READERS:
+        if sniff(head):
+            return read(path)
     reader = _Reader(path)
     try:
         with reader.zip:

@@ -330,6 +330,13 @@ class MLP:
 
         io.save(self, path)
 
+    def export(self, path: str | Path, format: str = "onnx", *, dtype=None,
+               opset: int | None = None, outputs: str = "probabilities") -> Path:
+        """Write the model as "onnx", "safetensors" or "keras" (``npmlp.export``)."""
+        from npmlp.export import export
+
+        return export(self, path, format, dtype=dtype, opset=opset, outputs=outputs)
+
     def get_config(self) -> dict:
         return {"layers": [layer.get_config() for layer in self.layers],
                 "input_dim": self.input_dim, "loss": self.loss.get_config(),
