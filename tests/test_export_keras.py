@@ -10,6 +10,9 @@ from export_helpers import make_data
 
 import npmlp
 
+# Keras's own save converts its variables with np.array(x, copy=False) (not npmlp's code).
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 
 @pytest.mark.parametrize("hidden, output", [
     ("relu", "sigmoid"), ("tanh", "softmax"), ("leaky_relu", "linear"),

@@ -211,6 +211,15 @@ def test_cli_export_onnx(tmp_path, capsys):
     assert "opset must be" in capsys.readouterr().err
 
 
+def test_a_feature_named_like_an_output_does_not_clash(tmp_path):
+    model = npmlp.MLP([npmlp.Dense(1, "sigmoid")], input_dim=1, seed=0, dtype="float64")
+    model.feature_names = ["probabilities"]
+    path = model.export(tmp_path / "m.onnx")  # checked by onnx.checker: names are unique
+    X = np.array([[0.5], [-2.0]])
+    (proba,) = runtimes(path)["onnxruntime"](X)
+    assert_close(proba, model.predict_proba(X), 1e-12)
+
+
 def test_ties_go_to_the_first_class_as_in_predict(tmp_path):
     model = trained("multiclass")
     model.set_weights([np.zeros_like(w) for w in model.get_weights()])  # equal probabilities

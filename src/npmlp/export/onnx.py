@@ -34,12 +34,12 @@ OUTPUTS = ("probabilities", "labels", "both")
 class GraphBuilder:
     """Collects nodes and initializers of one graph; every tensor gets a fresh name."""
 
-    def __init__(self, onnx, dtype: np.dtype):
+    def __init__(self, onnx, dtype: np.dtype, reserved=("labels", "probabilities")):
         self.onnx = onnx
         self.dtype = np.dtype(dtype)
         self.nodes: list = []
         self.initializers: list = []
-        self._names: set[str] = set()
+        self._names: set[str] = set(reserved)  # the graph outputs' names: never handed out
 
     def fresh(self, hint: str) -> str:
         name, i = hint, 1
