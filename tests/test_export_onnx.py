@@ -228,3 +228,14 @@ def test_ties_go_to_the_first_class_as_in_predict(tmp_path):
     assert model.predict(X).tolist() == [10] * 4
     for run in runtimes(path).values():
         assert run(X)[0].tolist() == [10] * 4
+
+
+def test_cli_missing_extra_exits_3_naming_it(tmp_path, capsys, monkeypatch):
+    from npmlp.cli import main
+
+    trained("binary").save(tmp_path / "m.npz")
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert main(["export", str(tmp_path / "m.npz"), "--format", "onnx", "--out",
+                 str(tmp_path / "m.onnx")]) == 3
+    assert "pip install 'npmlp[onnx]'" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
