@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "npmlp"
 
 # Layers of the architecture, lowest first: a module may import its own layer or lower ones.
 LAYERS = [
-    {"npmlp._registry", "npmlp._validation", "npmlp._files", "npmlp._version"},
+    {"npmlp._registry", "npmlp._validation", "npmlp._files", "npmlp._version", "npmlp._extras"},
     {"npmlp.nn"},
     {"npmlp.optimizers"},
     {"npmlp.saving"},
@@ -22,7 +22,7 @@ LAYERS = [
     {"npmlp.training"},
     {"npmlp.model"},
     {"npmlp.api", "npmlp.datasets", "npmlp.plotting", "npmlp.diagnostics"},
-    {"npmlp.compare", "npmlp.sklearn"},
+    {"npmlp.compare", "npmlp.sklearn", "npmlp.export"},
     {"npmlp.cli", "npmlp.playground", "npmlp.__main__"},
 ]
 MATH = ("npmlp.nn", "npmlp.optimizers")

@@ -21,6 +21,7 @@ import numpy as np
 
 from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_X, check_y
 from npmlp.callbacks.history import History
+from npmlp.model import formats
 from npmlp.model.state import save as save_model
 from npmlp.model.targets import TargetEncoder, kind_for
 from npmlp.nn import losses, metrics
@@ -413,6 +414,11 @@ class MLP:
         """Write weights, config, optimizer state and history to one .npz (atomically)."""
         self._require_built("save()")
         save_model(self, path)
+
+    def export(self, path: str | Path, format: str = "onnx", *, dtype=None,
+               opset: int | None = None, outputs: str = "probabilities") -> Path:
+        """Write the model as "onnx", "safetensors" or "keras" (see ``npmlp.export``)."""
+        return formats.export(self, path, format, dtype=dtype, opset=opset, outputs=outputs)
 
     def get_config(self) -> dict:
         return {"layers": [layer.get_config() for layer in self.layers],

@@ -14,6 +14,7 @@ inside ``dZ``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -24,6 +25,13 @@ from npmlp.nn.regularizers import L2
 from npmlp.nn.workspace import Workspace
 
 Trace = Callable[[str, np.ndarray], None]  # trace(name, array): records a step (npmlp explain)
+
+
+def layer_name(index: int, layer) -> str:
+    """Keras-style ``<snake_case class>_<index>``: ``dense_0``, ``dense_1``, ... (the names
+    ``npmlp.compare.to_keras`` gives its layers, so a .safetensors and a .keras file agree)."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
+    return f"{snake}_{index}"
 
 
 class Layer:
