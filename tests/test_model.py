@@ -242,7 +242,7 @@ def test_evaluate_and_predict_feature_check():
     assert set(result) == {"loss", "accuracy"} and 0 <= result["accuracy"] <= 1
     with pytest.raises(ValueError, match="3 features, but the model expects 2"):
         model.predict(np.zeros((2, 3)))
-    assert "MLP(2-8-8-1" in repr(model) and "total params" in model.summary()
+    assert "MLP(2-8-8-1" in repr(model) and "Total params: 105" in model.summary()
 
 
 def test_sample_weight_zero_equals_dropping_rows():

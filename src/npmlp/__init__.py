@@ -13,8 +13,10 @@ from npmlp.callbacks import (
 )
 from npmlp.model import MLP, load
 from npmlp.nn import activations, initializers, losses, metrics
-from npmlp.nn.layers import Dense
-from npmlp.nn.regularizers import L2
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.layers import Activation, Dense
+from npmlp.nn.normalization import BatchNormalization
+from npmlp.nn.regularizers import L1, L1L2, L2
 from npmlp.optimizers import SGD, Adam, Optimizer, RMSprop, schedules
 from npmlp.optimizers.schedules import ExponentialDecay, InverseTimeDecay, LearningRateSchedule
 from npmlp.plotting import plot_decision_boundary, plot_history
@@ -22,7 +24,8 @@ from npmlp.saving import ModelFileError
 from npmlp.training import DivergenceError
 
 __all__ = [
-    "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
+    "MLP", "Dense", "Activation", "Dropout", "BatchNormalization", "L1", "L2", "L1L2",
+    "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
     "ModelFileError", "ModelCheckpoint", "TensorBoard", "mlp", "resume", "load", "plot_history",

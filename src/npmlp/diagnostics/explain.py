@@ -103,7 +103,7 @@ def explain(X, y, *, layers: int = 3, units: int = 64, activation: str = "relu",
         raise ValueError(f"model must be float64 for the gradient check, got {model.dtype}")
     if not model.built:
         model.build(X.shape[1])
-    encoder = model.encoder or TargetEncoder.for_targets(y, model.kind, model.layers[-1].units)
+    encoder = model.encoder or TargetEncoder.for_targets(y, model.kind, model.output_units)
     Xb = X[:batch_size]
     Yb = encoder.encode(y[:batch_size], model.dtype)
 

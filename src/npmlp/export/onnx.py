@@ -139,7 +139,7 @@ def _encoder(model) -> TargetEncoder:
     """The model's label encoder; an unfitted one decodes as ``predict`` does (0/1, indices)."""
     if model.encoder is not None:
         return model.encoder
-    units = model.layers[-1].units
+    units = model.output_units
     return TargetEncoder(model.kind, units, np.array([0, 1]) if model.kind == "binary" else None)
 
 
@@ -223,7 +223,7 @@ def to_onnx(model, *, dtype=None, opset: int | None = None,
             raise ValueError(f"layer {i} ({name}, {type(layer).__name__}) cannot be expressed "
                              f"in ONNX by npmlp")
         A = convert(g, layer, A, name)
-    units = model.layers[-1].units
+    units = model.output_units
     graph_outputs = []
     if outputs in ("labels", "both"):
         labels, label_dtype = _labels(g, model, A)

@@ -9,14 +9,14 @@ from npmlp import saving
 from npmlp._validation import check_positive_int
 from npmlp.model import formats, state
 from npmlp.model.mlp import MLP
-from npmlp.nn.layers import Dense
+from npmlp.nn.registry import layer_from_config
 from npmlp.optimizers import from_config as optimizer_from_config
 from npmlp.saving import ModelFileError
 
 
 def model_from_config(mc: dict, path) -> tuple[MLP, int]:
     """The unbuilt model a saved ``get_config()`` describes, and its input width (checked)."""
-    layers = [Dense.from_config(c) for c in mc["layers"]]
+    layers = [layer_from_config(c) for c in mc["layers"]]
     model = MLP(layers, loss=mc["loss"]["name"], seed=mc["seed"], dtype=mc["dtype"],
                 optimizer=optimizer_from_config(mc["optimizer"]))
     if "split_seed" in mc:

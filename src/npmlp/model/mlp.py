@@ -25,7 +25,7 @@ from npmlp.model import formats
 from npmlp.model.state import save as save_model
 from npmlp.model.targets import TargetEncoder, kind_for
 from npmlp.nn import losses, metrics
-from npmlp.nn.layers import Layer
+from npmlp.nn.layers import Dense, Layer, layer_name
 from npmlp.nn.parameters import Parameters
 from npmlp.nn.workspace import Workspace
 from npmlp.optimizers import SGD, Optimizer
@@ -58,10 +58,15 @@ class MLP:
         if isinstance(layers, Layer):
             layers = [layers]
         if not isinstance(layers, (list, tuple)) or not layers:
-            raise TypeError(f"layers must be a non-empty list of npmlp.Dense, got {layers!r}")
+            raise TypeError(f"layers must be a non-empty list of npmlp layers (Dense, "
+                            f"Activation, Dropout, BatchNormalization), got {layers!r}")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}] must be npmlp.Dense, got {type(layer).__name__}")
+                raise TypeError(f"layers[{i}] must be an npmlp layer (Dense, Activation, "
+                                f"Dropout, BatchNormalization), got {type(layer).__name__}")
+        if not any(isinstance(layer, Dense) for layer in layers):
+            raise ValueError("layers must contain at least one npmlp.Dense (the other layers "
+                             "keep their input's width)")
         if seed is not None:
             seed = check_positive_int(seed, "seed", minimum=0)
         self.layers = list(layers)
@@ -76,7 +81,7 @@ class MLP:
         # Seeds the random/stratified validation split: fixed for the model's life (and saved),
         # so every fit() and a resumed run hold out the same samples.
         self.split_seed = seed if seed is not None else int(np.random.SeedSequence().entropy)
-        self.kind = kind_for(out.activation.name, out.units)
+        self.kind = kind_for(out.activation.name, self.output_units)
         self.metric_name, self._metric_sum = metrics.for_kind(self.kind)
         self.encoder: TargetEncoder | None = None
         self.input_dim: int | None = None
@@ -86,6 +91,7 @@ class MLP:
         self.history: History | None = None
         self.stop_training = False
         self.parameters: Parameters | None = None
+        self.non_trainable: Parameters | None = None   # moving statistics (never optimized)
         self._workspaces: dict[int, list[Workspace]] = {}
         self._work: list[Workspace] | None = None  # where the last training forward ran
         if input_dim is not None:
@@ -97,15 +103,29 @@ class MLP:
     def built(self) -> bool:
         return self.input_dim is not None
 
-    def build(self, input_dim: int) -> MLP:
-        """Lay out every parameter in one flat array and draw the starting weights."""
-        self.input_dim = check_positive_int(input_dim, "input_dim")
-        specs, fan_in = [], self.input_dim
+    @property
+    def output_units(self) -> int:
+        """Width of the output: the last Dense's units (the layers after it keep widths)."""
+        return next(layer.units for layer in reversed(self.layers) if isinstance(layer, Dense))
+
+    def _specs(self, input_dim: int) -> list[tuple[list, list]]:
+        """Per layer: ([(name, shape)] trainable, [(name, shape)] non-trainable)."""
+        specs, fan_in = [], input_dim
         for layer in self.layers:
-            specs.append([shape for _, shape in layer.build(fan_in)])
+            trainable = layer.build(fan_in)
+            specs.append((trainable, layer.state_shapes()))
             fan_in = layer.units
-        self.parameters = Parameters([s for shapes in specs for s in shapes], self.dtype)
-        self._counts = [len(shapes) for shapes in specs]
+        return specs
+
+    def build(self, input_dim: int) -> MLP:
+        """Lay out every parameter in one flat array (the non-trainable ones in another) and
+        draw the starting weights."""
+        self.input_dim = check_positive_int(input_dim, "input_dim")
+        specs = self._specs(self.input_dim)
+        self.parameters = Parameters([s for tr, _ in specs for _, s in tr], self.dtype)
+        self.non_trainable = Parameters([s for _, nt in specs for _, s in nt], self.dtype)
+        self._counts = [(len(tr), len(nt)) for tr, nt in specs]
+        self._names = [([n for n, _ in tr], [n for n, _ in nt]) for tr, nt in specs]
         self._bind()
         for layer in self.layers:
             layer.initialize(self.rng)
@@ -113,20 +133,45 @@ class MLP:
         return self
 
     def param_shapes(self, input_dim: int) -> list[tuple[int, ...]]:
-        """[W1.shape, b1.shape, ...] for inputs of ``input_dim`` features (nothing allocated)."""
-        shapes, fan_in = [], input_dim
-        for layer in self.layers:
-            shapes += [shape for _, shape in layer.build(fan_in)]
-            fan_in = layer.units
-        return shapes
+        """[W1.shape, b1.shape, ...] (trainable) for inputs of ``input_dim`` features."""
+        return [s for tr, _ in self._specs(input_dim) for _, s in tr]
+
+    def state_shapes(self, input_dim: int) -> list[tuple[int, ...]]:
+        """Shapes of the non-trainable arrays (moving statistics), in layer order."""
+        return [s for _, nt in self._specs(input_dim) for _, s in nt]
 
     def _bind(self) -> None:
-        """Give each layer its views of the flat parameter and gradient arrays."""
-        start = 0
-        for layer, count in zip(self.layers, self._counts):
-            end = start + count
+        """Give each layer its views of the flat parameter, gradient and non-trainable arrays,
+        and the model's generator."""
+        if getattr(self, "non_trainable", None) is None:   # a model pickled before it existed
+            self.non_trainable = Parameters([], self.dtype)
+            self._counts = [(c, 0) if isinstance(c, int) else c for c in self._counts]
+        start = start_nt = 0
+        for layer, (count, count_nt) in zip(self.layers, self._counts):
+            end, end_nt = start + count, start_nt + count_nt
             layer.bind(self.parameters.arrays[start:end], self.parameters.grads[start:end])
-            start = end
+            layer.bind_state(self.non_trainable.arrays[start_nt:end_nt], self.rng)
+            start, start_nt = end, end_nt
+
+    def weight_names(self) -> list[str]:
+        """Names of ``get_weights()``'s arrays: ``W1, b1, gamma2, beta2, moving_mean2, ...``
+        (the 1-based layer index appended)."""
+        self._require_built("weight_names()")
+        return [f"{n}{i}" for i, (tr, nt) in enumerate(self._names, 1) for n in tr + nt]
+
+    def param_names(self) -> list[str]:
+        """Names of the trainable ``params`` (``W1, b1, gamma2, beta2, ...``)."""
+        self._require_built("param_names()")
+        return [f"{n}{i}" for i, (tr, _) in enumerate(self._names, 1) for n in tr]
+
+    def _weight_arrays(self) -> list[np.ndarray]:
+        """Per layer, its trainable then its non-trainable arrays (Keras's order)."""
+        arrays, start, start_nt = [], 0, 0
+        for count, count_nt in self._counts:
+            arrays += self.parameters.arrays[start:start + count]
+            arrays += self.non_trainable.arrays[start_nt:start_nt + count_nt]
+            start, start_nt = start + count, start_nt + count_nt
+        return arrays
 
     def __getstate__(self) -> dict:
         # The buffers are scratch; the layers get their views again in __setstate__.
@@ -152,9 +197,11 @@ class MLP:
         return [] if self.parameters is None else self.parameters.grads
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of [W1, b1, W2, b2, ...] in Keras's order and layout."""
+        """Copies of [W1, b1, W2, b2, ...] in Keras's order and layout: per layer its
+        trainable arrays, then its non-trainable ones (BatchNormalization: gamma, beta,
+        moving_mean, moving_variance)."""
         self._require_built("get_weights()")
-        return [np.array(p, copy=True) for p in self.params]
+        return [np.array(p, copy=True) for p in self._weight_arrays()]
 
     def set_weights(self, weights) -> None:
         """Load [W1, b1, ...] (copied into the model's arrays); builds the model if needed."""
@@ -172,15 +219,16 @@ class MLP:
                 raise ValueError("weights[0] must be 2-D (fan_in, units), got "
                                  f"{arrays[0].shape if arrays else 'no arrays'}")
             self.build(arrays[0].shape[0])
-        if len(arrays) != len(self.params):
-            raise ValueError(f"set_weights expects {len(self.params)} arrays "
-                             f"(W and b for {len(self.layers)} layers), got {len(arrays)}")
-        for i, (p, w) in enumerate(zip(self.params, arrays)):
+        targets = self._weight_arrays()
+        if len(arrays) != len(targets):
+            raise ValueError(f"set_weights expects {len(targets)} arrays "
+                             f"({', '.join(self.weight_names())}), got {len(arrays)}")
+        for i, (p, w) in enumerate(zip(targets, arrays)):
             if w.shape != p.shape:
                 raise ValueError(f"weights[{i}] has shape {w.shape}, expected {p.shape}")
             if not np.isfinite(w).all():
                 raise ValueError(f"weights[{i}] contains NaN or infinity")
-        for p, w in zip(self.params, arrays):
+        for p, w in zip(targets, arrays):
             p[...] = w
 
     # --- one step -------------------------------------------------------------------------
@@ -320,7 +368,7 @@ class MLP:
         X = check_X(X, self.dtype, n_features=self.input_dim if self.built else None)
         y = check_y(y, X.shape[0])
         if fitting and self.encoder is None:
-            encoder = TargetEncoder.for_targets(y, self.kind, self.layers[-1].units)
+            encoder = TargetEncoder.for_targets(y, self.kind, self.output_units)
         else:
             encoder = self.encoder
         if encoder is None:
@@ -382,7 +430,7 @@ class MLP:
         self._require_built("predict")
         self.check_feature_names(X)
         X = check_X(X, self.dtype, n_features=self.input_dim)
-        A = np.empty((X.shape[0], self.layers[-1].units), self.dtype)
+        A = np.empty((X.shape[0], self.output_units), self.dtype)
         cache: dict = {}  # buffers for this call only: predicting on a big X keeps no memory
         for s in range(0, X.shape[0], PREDICT_BATCH):
             Xb = X[s:s + PREDICT_BATCH]
@@ -396,7 +444,7 @@ class MLP:
         A = self.predict_proba(X)
         if self.encoder is None:
             # Never fitted (weights set by hand): labels are output indices / raw values.
-            return TargetEncoder(self.kind, self.layers[-1].units,
+            return TargetEncoder(self.kind, self.output_units,
                                  np.array([0, 1]) if self.kind == "binary" else None).decode(A)
         return self.encoder.decode(A)
 
@@ -407,7 +455,7 @@ class MLP:
         X = check_X(X, self.dtype, n_features=self.input_dim)
         y = check_y(y, X.shape[0])
         # A model given weights by hand was never fitted: read y's classes for this call only.
-        encoder = self.encoder or TargetEncoder.for_targets(y, self.kind, self.layers[-1].units)
+        encoder = self.encoder or TargetEncoder.for_targets(y, self.kind, self.output_units)
         return self.evaluate_arrays(X, encoder.encode(y, self.dtype), batch_size, cache={})
 
     def save(self, path: str | Path) -> None:
@@ -427,20 +475,31 @@ class MLP:
                 "split_seed": self.split_seed, "feature_names": self.feature_names,
                 "dtype": self.dtype.name}
 
+    def count_params(self) -> tuple[int, int]:
+        """(trainable, non-trainable) parameter counts: Keras's ``count_params`` split."""
+        self._require_built("count_params()")
+        return self.parameters.flat.size, self.non_trainable.flat.size
+
     def summary(self) -> str:
-        """A table of layers, output shapes and parameter counts."""
-        lines = [f"{'layer':<28}{'output':<14}{'params':>10}"]
-        fan_in, total = self.input_dim, 0
-        for i, layer in enumerate(self.layers):
-            count = (fan_in + 1) * layer.units if fan_in else 0
-            total += count
-            lines.append(f"{f'dense_{i} ({layer.activation.name})':<28}"
-                         f"{f'(None, {layer.units})':<14}{count:>10}")
-            fan_in = layer.units
-        lines.append(f"total params: {total}; loss: {self.loss.name}; "
-                     f"optimizer: {self.optimizer!r}")
+        """Keras's table: each layer with its output shape and parameter count, then the
+        total, trainable and non-trainable counts (the same numbers as Keras's ``summary``)."""
+        self._require_built("summary()")
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        for i, (layer, (tr, nt)) in enumerate(zip(self.layers, self._specs(self.input_dim))):
+            count = sum(math.prod(shape) for _, shape in tr + nt)
+            act = "" if type(layer).__name__ != "Dense" else f", {layer.activation.name}"
+            rows.append((f"{layer_name(i, layer)} ({type(layer).__name__}{act})",
+                         f"(None, {layer.units})", f"{count:,}"))
+        trainable, frozen = self.count_params()
+        line = "-" * 72
+        lines = [line] + [f"{a:<46}{b:<16}{c:>10}" for a, b, c in rows[:1]] + [line]
+        lines += [f"{a:<46}{b:<16}{c:>10}" for a, b, c in rows[1:]]
+        lines += [line, f"Total params: {trainable + frozen:,}",
+                  f"Trainable params: {trainable:,}", f"Non-trainable params: {frozen:,}",
+                  f"loss: {self.loss.name}; optimizer: {self.optimizer!r}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        sizes = [self.input_dim] + [layer.units for layer in self.layers]
+        sizes = [self.input_dim] + [layer.units for layer in self.layers
+                                    if isinstance(layer, Dense)]
         return f"MLP({'-'.join(str(s) for s in sizes)}, loss={self.loss.name!r})"

@@ -1,7 +1,9 @@
 """What a saved model holds, and how a model is rebuilt from it (the file format itself is
 ``npmlp.saving``).
 
-Arrays: ``param_<i>`` for [W1, b1, W2, ...], ``opt_<i>_<slot>`` for the optimizer state of
+Arrays: ``param_<i>`` for the trainable [W1, b1, W2, ...], ``state_<i>`` for the
+non-trainable ones (BatchNormalization's moving statistics; absent from older files, which
+have none), ``opt_<i>_<slot>`` for the optimizer state of
 parameter i, ``classes`` for the label values. Config: the model's ``get_config()``, the
 optimizer's step count, the generator's state, the target encoder and the History.
 """
@@ -22,6 +24,7 @@ from npmlp.saving import ModelFileError
 def save(model, path: str | Path) -> None:
     """Write ``model`` (built) to ``path`` atomically."""
     arrays = {f"param_{i}": p for i, p in enumerate(model.params)}
+    arrays.update({f"state_{i}": a for i, a in enumerate(model.non_trainable.arrays)})
     opt = model.optimizer
     state_spec = []
     for i, slots in enumerate(opt.state or []):
@@ -48,6 +51,8 @@ def expected_arrays(model, input_dim: int, config: dict) -> saving.npz.Expected:
     dt = model.dtype.str
     shapes = model.param_shapes(input_dim)
     expected = {f"param_{i}": (shape, dt) for i, shape in enumerate(shapes)}
+    expected.update({f"state_{i}": (shape, dt)
+                     for i, shape in enumerate(model.state_shapes(input_dim))})
     state = config["optimizer_state"]
     if state is not None:
         pairs = {(i, slot) for i, slot in state}
@@ -59,7 +64,7 @@ def expected_arrays(model, input_dim: int, config: dict) -> saving.npz.Expected:
             expected[f"opt_{i}_{slot}"] = (shapes[i], dt)
     if "classes" in config["arrays"]:
         spec = config["arrays"]["classes"]
-        n = 2 if model.kind == "binary" else model.layers[-1].units
+        n = 2 if model.kind == "binary" else model.output_units
         expected["classes"] = ((n,), str(spec["dtype"]))
     return expected
 
@@ -68,7 +73,7 @@ def restore_encoder(model, enc: dict | None, classes: np.ndarray | None, path) -
     """The saved target encoder, checked against the model's output layer."""
     if enc is None:
         return
-    units = model.layers[-1].units
+    units = model.output_units
     if enc["kind"] != model.kind or enc["units"] != units or enc["y_ndim"] not in (1, 2):
         raise ModelFileError(f"{path}: the target encoder {enc} does not fit a "
                              f"{model.kind} output of {units} units")
@@ -78,9 +83,18 @@ def restore_encoder(model, enc: dict | None, classes: np.ndarray | None, path) -
     model.encoder = TargetEncoder(enc["kind"], units, classes, enc["y_ndim"])
 
 
+def all_finite_arrays(arrays: list[np.ndarray]) -> bool:
+    return all(np.isfinite(a).all() for a in arrays)
+
+
 def restore(model, config: dict, arrays: dict, path) -> None:
     """Put the saved weights, optimizer state, generator, encoder and History into ``model``."""
-    model.set_weights([arrays[f"param_{i}"] for i in range(len(model.params))])
+    for i, target in enumerate(model.params):
+        target[...] = arrays[f"param_{i}"]
+    for i, target in enumerate(model.non_trainable.arrays):
+        target[...] = arrays[f"state_{i}"]
+    if not all_finite_arrays(model.params + model.non_trainable.arrays):
+        raise ModelFileError(f"{path}: the weights contain NaN or infinity")
     opt = model.optimizer
     opt.iterations = check_positive_int(config["optimizer_iterations"], "optimizer_iterations",
                                         minimum=0)

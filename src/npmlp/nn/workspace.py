@@ -2,10 +2,10 @@
 
 A training step writes the layer's ``Z`` and ``A`` on the way forward and ``dA`` on the way
 back (``dZ`` overwrites ``dA`` in place), and keeps a reference to its input ``A_prev``. The
-scratch arrays (``T``, ``S``, ``mask``, ``row``...) hold intermediate results so that no
-operation allocates. Each array is made the first time it is used, so a layer pays only for
+scratch arrays (``T``, ``S``, ``mask``, ``row``, the per-unit ``col``...) hold intermediate
+results so that no operation allocates. Each array is made the first time it is used, so a layer pays only for
 what its activation and loss need. A shorter batch (the last, partial one) uses ``view(m)``:
-the first m rows of the same arrays.
+the first m rows of the same arrays (the per-unit ``col`` arrays are shared whole).
 """
 
 from __future__ import annotations
@@ -26,7 +26,15 @@ _FIELDS = {
     "row": (lambda m, k: (m, 1), None, False),     # row max / row sums (softmax)
     "row2": (lambda m, k: (m, 1), None, False),
     "vec": (lambda m, k: (m,), None, False),       # per-sample values
+    "Xhat": (lambda m, k: (m, k), None, False),    # BatchNormalization's normalised input
+    "keep": (lambda m, k: (m, k), bool, False),    # Dropout's mask
+    # per-unit (k,) vectors (batch statistics): the same arrays for every batch size
+    "col": (lambda m, k: (k,), None, False),
+    "col2": (lambda m, k: (k,), None, False),
+    "col3": (lambda m, k: (k,), None, False),
+    "col4": (lambda m, k: (k,), None, False),
 }
+_PER_UNIT = {"col", "col2", "col3", "col4"}
 
 
 class Workspace:
@@ -43,7 +51,9 @@ class Workspace:
         if spec is None or name.startswith("_"):
             raise AttributeError(name)
         if self._base is not None:
-            array = getattr(self._base, name)[:self.m]
+            array = getattr(self._base, name)
+            if name not in _PER_UNIT:
+                array = array[:self.m]
         else:
             shape, dtype, zero = spec
             make = np.zeros if zero else np.empty

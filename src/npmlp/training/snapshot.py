@@ -1,6 +1,7 @@
 """The state of a model at an epoch's start, so that an interrupted or diverged epoch can be
-rolled back: the flat parameter array, the optimizer's flat state and step count, and the
-generator's state. Taken every epoch into buffers allocated once (a few copies)."""
+rolled back: the flat parameter array, the flat non-trainable array (moving statistics), the
+optimizer's flat state and step count, and the generator's state (which draws the dropout
+masks too). Taken every epoch into buffers allocated once (a few copies)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Snapshot:
 
     def __init__(self):
         self.params: np.ndarray | None = None
+        self.moving: np.ndarray | None = None   # non-trainable arrays (moving statistics)
         self.state: dict[str, np.ndarray] | None = None
         self.taken = False
 
@@ -27,6 +29,10 @@ class Snapshot:
         if self.params is None or self.params.shape != flat.shape:
             self.params = np.empty_like(flat)
         np.copyto(self.params, flat)
+        moving = model.non_trainable.flat
+        if self.moving is None or self.moving.shape != moving.shape:
+            self.moving = np.empty_like(moving)
+        np.copyto(self.moving, moving)
         opt = model.optimizer
         if opt.flat_state is None:
             self.state = None
@@ -43,6 +49,7 @@ class Snapshot:
         if not self.taken:
             return
         np.copyto(model.parameters.flat, self.params)
+        np.copyto(model.non_trainable.flat, self.moving)
         opt = model.optimizer
         if self.state is None:
             opt.state = opt.flat_state = None
