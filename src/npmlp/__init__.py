@@ -9,6 +9,7 @@ from npmlp.callbacks import (
     History,
     ModelCheckpoint,
     ProgressPrinter,
+    ReduceLROnPlateau,
     TensorBoard,
 )
 from npmlp.model import MLP, load
@@ -27,7 +28,8 @@ __all__ = [
     "MLP", "Dense", "Activation", "Dropout", "BatchNormalization", "L1", "L2", "L1L2",
     "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
-    "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
+    "History", "Callback", "EarlyStopping", "ProgressPrinter", "ReduceLROnPlateau",
+    "DivergenceError",
     "ModelFileError", "ModelCheckpoint", "TensorBoard", "mlp", "resume", "load", "plot_history",
     "plot_decision_boundary", "activations", "losses", "initializers", "optimizers",
     "schedules", "metrics", "datasets", "export", "__version__",

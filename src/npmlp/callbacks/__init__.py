@@ -6,7 +6,8 @@ from npmlp.callbacks.history import History
 from npmlp.callbacks.model_checkpoint import ModelCheckpoint
 from npmlp.callbacks.monitor import MonitorCallback
 from npmlp.callbacks.progress import ProgressPrinter, format_logs
+from npmlp.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from npmlp.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "MonitorCallback",
-           "ProgressPrinter", "TensorBoard", "format_logs"]
+           "ProgressPrinter", "ReduceLROnPlateau", "TensorBoard", "format_logs"]

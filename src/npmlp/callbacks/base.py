@@ -1,7 +1,9 @@
 """The callback protocol: the training loop emits events, callbacks react (record, print, stop).
 
 Hooks: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``, ``on_batch_end(batch, logs)``,
-``on_epoch_end(epoch, logs)``, ``on_train_end(logs)``; ``set_model(model)`` is called first.
+``update_logs(epoch, logs)`` (add values to the epoch's logs before anyone sees them: the
+learning rate), ``on_epoch_end(epoch, logs)``, ``on_train_end(logs)``; ``set_model(model)``
+is called first.
 Epochs and batches count from 0.
 """
 
@@ -21,6 +23,8 @@ class Callback:
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def update_logs(self, epoch: int, logs: dict) -> None: ...
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
 

@@ -14,9 +14,10 @@ import contextlib
 import numpy as np
 
 from npmlp.model import MLP
-from npmlp.nn import activations, initializers
-from npmlp.nn.layers import Dense
-from npmlp.nn.regularizers import L2
+from npmlp.nn import activations, initializers, regularizers
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.layers import Activation, Dense, layer_name
+from npmlp.nn.normalization import BatchNormalization
 from npmlp.optimizers import schedules
 
 INSTALL_HINT = "pip install 'npmlp[tensorflow]'"
@@ -62,20 +63,40 @@ def keras_floatx(dtype):
         global_state.set_global_attribute("dtype_policy", before_policy)
 
 
-def _exact_l2_class(keras):
-    """A Keras regularizer ``l2 * sum(W**2)`` whose factor stays a float64 Python scalar."""
+def _exact_regularizer_class(keras):
+    """A Keras regularizer ``l1 * sum(|W|) + l2 * sum(W**2)`` whose factors stay float64
+    Python scalars (Keras's own L1, L2 and L1L2 always round them to float32)."""
 
-    class ExactL2(keras.regularizers.Regularizer):
-        def __init__(self, l2):
-            self.l2 = float(l2)
+    class ExactL1L2(keras.regularizers.Regularizer):
+        def __init__(self, l1=0.0, l2=0.0):
+            self.l1, self.l2 = float(l1), float(l2)
 
         def __call__(self, x):
-            return keras.ops.multiply(keras.ops.sum(keras.ops.square(x)), self.l2)
+            total = keras.ops.convert_to_tensor(0.0, dtype=x.dtype)
+            if self.l1:
+                total = total + keras.ops.multiply(keras.ops.sum(keras.ops.abs(x)), self.l1)
+            if self.l2:
+                total = total + keras.ops.multiply(keras.ops.sum(keras.ops.square(x)), self.l2)
+            return total
 
         def get_config(self):
-            return {"l2": self.l2}
+            return {"l1": self.l1, "l2": self.l2}
 
-    return ExactL2
+    return ExactL1L2
+
+
+def _keras_regularizer(keras, reg, exact: bool):
+    """Keras's regularizer for npmlp's ``reg`` (None stays None)."""
+    if reg is None:
+        return None
+    l1, l2 = getattr(reg, "l1", 0.0), getattr(reg, "l2", 0.0)
+    if exact:
+        return _exact_regularizer_class(keras)(l1, l2)
+    if isinstance(reg, regularizers.L2):
+        return keras.regularizers.L2(l2)
+    if isinstance(reg, regularizers.L1):
+        return keras.regularizers.L1(l1)
+    return keras.regularizers.L1L2(l1, l2)
 
 
 def _keras_activation(keras, activation):
@@ -126,8 +147,38 @@ def keras_optimizer(keras, opt, dtype="float64"):
     raise ValueError(f"optimizer {opt.name!r} has no Keras equivalent here")
 
 
+def _keras_layers(keras, i: int, layer, exact: bool, portable: bool, twins: dict) -> list:
+    """The Keras layer(s) for npmlp's layer ``i``, named as ``layer_name`` names it."""
+    name = layer_name(i, layer)
+    if isinstance(layer, Dense):
+        init = initializers.name_of(layer.kernel_initializer)
+        prelu = portable and layer.activation.name == "leaky_relu"
+        out = [keras.layers.Dense(
+            layer.units,
+            activation="linear" if prelu else _keras_activation(keras, layer.activation),
+            use_bias=layer.use_bias,
+            kernel_initializer=init if init in KERAS_INITIALIZERS else "zeros",
+            kernel_regularizer=_keras_regularizer(keras, layer.kernel_regularizer, exact),
+            bias_regularizer=_keras_regularizer(keras, layer.bias_regularizer, exact),
+            name=name)]
+        if prelu:
+            alpha = keras.initializers.Constant(layer.activation.alpha)
+            out.append(keras.layers.PReLU(alpha_initializer=alpha, name=f"leaky_relu_{i}"))
+        return out
+    if isinstance(layer, Activation):
+        return [keras.layers.Activation(_keras_activation(keras, layer.activation), name=name)]
+    if isinstance(layer, Dropout):
+        return [twins[i] if i in twins else keras.layers.Dropout(layer.rate, name=name)]
+    if isinstance(layer, BatchNormalization):
+        # momentum and epsilon enter Keras's arithmetic as Python floats: exact in float64
+        return [keras.layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon,
+                                                center=layer.center, scale=layer.scale,
+                                                name=name)]
+    raise ValueError(f"layer {i} ({type(layer).__name__}) has no Keras equivalent here")
+
+
 def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = None,
-             portable: bool = False):
+             portable: bool = False, dropout_twins: dict | None = None):
     """The compiled ``keras.Sequential`` equivalent to ``model`` (same layers, initializers,
     regularizers, loss, optimizer, schedule and dtype), with ``model``'s weights copied when
     ``copy_weights``. Keras's floatx is set to the model's dtype while building and restored
@@ -138,7 +189,9 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
     writes a file plain ``keras.saving.load_model`` opens: a leaky ReLU becomes a linear
     Dense followed by ``PReLU`` with its alpha fixed to npmlp's (``-alpha * relu(-z) +
     relu(z)``: the same numbers as npmlp, where Keras's LeakyReLU rounds alpha to float32),
-    and L2 is Keras's ``L2`` (its factor rounded to float32: it only matters for training).
+    and L1/L2/L1L2 are Keras's own (their factors rounded to float32: it only matters for
+    training). ``dropout_twins`` maps a Dropout's layer index to the Keras layer to use in its
+    place (the parity run's recorded-mask twin, ``npmlp.compare.dropout_twin``).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an npmlp.MLP, got {type(model).__name__}")
@@ -148,23 +201,11 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
     if copy_weights and not model.built:
         raise ValueError("copy_weights=True needs a built model (call model.build first)")
     exact = model.dtype == np.float64 and not portable
+    twins = dropout_twins or {}
     with keras_floatx(model.dtype) as keras:
-        regularizer_cls = _exact_l2_class(keras) if exact else keras.regularizers.L2
         layers = [keras.Input((input_dim,))]
         for i, layer in enumerate(model.layers):
-            init = initializers.name_of(layer.kernel_initializer)
-            reg = layer.kernel_regularizer
-            prelu = portable and layer.activation.name == "leaky_relu"
-            layers.append(keras.layers.Dense(
-                layer.units,
-                activation="linear" if prelu else _keras_activation(keras, layer.activation),
-                kernel_initializer=init if init in KERAS_INITIALIZERS else "zeros",
-                kernel_regularizer=None if reg is None else regularizer_cls(reg.l2),
-                name=f"dense_{i}"))
-            if prelu:
-                alpha = keras.initializers.Constant(layer.activation.alpha)
-                layers.append(keras.layers.PReLU(alpha_initializer=alpha,
-                                                 name=f"leaky_relu_{i}"))
+            layers += _keras_layers(keras, i, layer, exact, portable, twins)
         k_model = keras.Sequential(layers)
         if model.kind == "regression":
             metric = "mae"
@@ -174,10 +215,10 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
             metric = keras.metrics.BinaryAccuracy(name="accuracy")
         k_model.compile(optimizer=keras_optimizer(keras, model.optimizer, model.dtype),
                         loss=model.loss.name, metrics=[metric], jit_compile=False)
-        for i, layer in enumerate(model.layers):
-            if copy_weights:
-                k_model.get_layer(f"dense_{i}").set_weights([layer.W, layer.b])
-            if portable and layer.activation.name == "leaky_relu":
+        for i, (layer, arrays) in enumerate(zip(model.layers, model.layer_weights())):
+            if copy_weights and arrays:
+                k_model.get_layer(layer_name(i, layer)).set_weights(arrays)
+            if portable and layer.activation.name == "leaky_relu" and isinstance(layer, Dense):
                 # Keras's Constant initializer passes alpha through float32: set it exactly.
                 alpha = np.full(layer.units, layer.activation.alpha, dtype=model.dtype)
                 k_model.get_layer(f"leaky_relu_{i}").set_weights([alpha])
@@ -198,41 +239,70 @@ def _activation(layer):
 
 
 def from_keras(keras_model, *, optimizer=None, seed: int | None = None) -> MLP:
-    """An npmlp MLP with the same Dense layers and weights as a Keras Sequential.
+    """An npmlp MLP with the same layers and weights as a Keras Sequential.
 
-    Only Dense layers with a bias and a supported activation are accepted; anything else
-    raises ValueError naming the layer. Kernel initializers are kept when they are one of
-    npmlp's; an L2 regularizer is kept (its factor as Keras holds it).
+    Dense (with or without bias), Activation, Dropout and BatchNormalization layers with a
+    supported activation are accepted; anything else raises ValueError naming the layer.
+    Kernel initializers are kept when they are one of npmlp's; L1, L2 and L1L2 regularizers
+    are kept (their factors as Keras holds them).
     """
     keras = require_keras()
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"keras_model must be a keras.Sequential, got {type(keras_model).__name__}")
     if not keras_model.built:
         raise ValueError("the Keras model is not built: give it a keras.Input first")
-    layers = []
-    for layer in keras_model.layers:
-        if not isinstance(layer, keras.layers.Dense) or type(layer) is not keras.layers.Dense:
-            raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) is not supported: "
-                             f"only Dense layers can be converted")
-        if not layer.use_bias:
-            raise ValueError(f"layer {layer.name!r} has use_bias=False; npmlp's Dense always "
-                             f"has a bias")
-        activation = _activation(layer)
-        init_name = type(layer.kernel_initializer).__name__
-        init = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal",
-                "HeUniform": "he_uniform", "HeNormal": "he_normal"}.get(init_name)
-        reg = layer.kernel_regularizer
-        if reg is not None and not hasattr(reg, "l2"):
-            raise ValueError(f"layer {layer.name!r}: regularizer {type(reg).__name__} is not "
-                             f"supported (only L2)")
-        if reg is not None and getattr(reg, "l1", 0.0):
-            raise ValueError(f"layer {layer.name!r}: L1 regularization is not supported")
-        layers.append(Dense(layer.units, activation=activation, kernel_initializer=init,
-                            kernel_regularizer=None if reg is None else L2(float(reg.l2))))
+    layers = [_from_keras_layer(keras, layer) for layer in keras_model.layers]
     if not layers:
         raise ValueError("the Keras model has no layers")
-    weights = keras_model.get_weights()
+    weights = [np.asarray(w) for k_layer in keras_model.layers for w in k_layer.get_weights()]
     dtype = np.asarray(weights[0]).dtype.name
     model = MLP(layers, optimizer=optimizer, seed=seed, dtype=dtype)
+    model.build(int(keras_model.inputs[0].shape[-1]))
     model.set_weights(weights)
     return model
+
+
+def _npmlp_regularizer(k_layer, attribute: str):
+    """npmlp's L1, L2 or L1L2 for a Keras layer's regularizer (its factors as Keras holds
+    them), or ValueError naming the layer."""
+    reg = getattr(k_layer, attribute)
+    if reg is None:
+        return None
+    l1, l2 = float(getattr(reg, "l1", 0.0)), float(getattr(reg, "l2", 0.0))
+    if not hasattr(reg, "l1") and not hasattr(reg, "l2"):
+        raise ValueError(f"layer {k_layer.name!r}: {attribute} {type(reg).__name__} is not "
+                         f"supported (only L1, L2, L1L2)")
+    if hasattr(reg, "l1") and hasattr(reg, "l2"):
+        return regularizers.L1L2(l1, l2)
+    return regularizers.L1(l1) if hasattr(reg, "l1") else regularizers.L2(l2)
+
+
+def _from_keras_layer(keras, k_layer):
+    """npmlp's layer for one Keras layer, or ValueError naming it."""
+    kind = type(k_layer)
+    if kind is keras.layers.Dense:
+        init_name = type(k_layer.kernel_initializer).__name__
+        init = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal",
+                "HeUniform": "he_uniform", "HeNormal": "he_normal"}.get(init_name)
+        return Dense(k_layer.units, activation=_activation(k_layer), kernel_initializer=init,
+                     kernel_regularizer=_npmlp_regularizer(k_layer, "kernel_regularizer"),
+                     use_bias=bool(k_layer.use_bias),
+                     bias_regularizer=_npmlp_regularizer(k_layer, "bias_regularizer"))
+    if kind is keras.layers.Activation:
+        return Activation(_activation(k_layer))
+    if kind is keras.layers.Dropout:
+        if k_layer.noise_shape is not None:
+            raise ValueError(f"layer {k_layer.name!r}: Dropout with a noise_shape is not "
+                             f"supported")
+        return Dropout(float(k_layer.rate))
+    if kind is keras.layers.BatchNormalization:
+        if k_layer.axis not in (-1, 1) or k_layer.renorm or k_layer.synchronized or \
+                k_layer.gamma_regularizer is not None or k_layer.beta_regularizer is not None:
+            raise ValueError(f"layer {k_layer.name!r}: only BatchNormalization over the last "
+                             f"axis without renorm, synchronization or regularizers is "
+                             f"supported")
+        return BatchNormalization(momentum=float(k_layer.momentum),
+                                  epsilon=float(k_layer.epsilon), center=bool(k_layer.center),
+                                  scale=bool(k_layer.scale))
+    raise ValueError(f"layer {k_layer.name!r} ({kind.__name__}) is not supported: only Dense, "
+                     f"Activation, Dropout and BatchNormalization layers can be converted")

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from npmlp.callbacks import Callback
+from npmlp.compare.dropout_twin import MaskRecorder, padded, recorded_dropout
 from npmlp.compare.keras_bridge import keras_floatx, to_keras
 from npmlp.model import MLP
+from npmlp.nn.layers import layer_name
 from npmlp.training import validation_split_index
 
 TINY = np.finfo(np.float64).tiny
@@ -50,8 +52,9 @@ class _Recorder(Callback):
 
 
 def param_names(model: MLP) -> list[str]:
-    """["W1", "b1", "W2", "b2", ...] in get_weights() order."""
-    return [f"{p}{i}" for i in range(1, len(model.layers) + 1) for p in ("W", "b")]
+    """["W1", "b1", "W2", "b2", ...] in get_weights() order (BatchNormalization: gamma,
+    beta, moving_mean, moving_variance)."""
+    return model.weight_names()
 
 
 @dataclass
@@ -76,7 +79,7 @@ class ParityResult:
         return max(values) if values else 0.0
 
     def max_weight_delta(self) -> float:
-        return max((self.max_delta(k) for k in self.abs_delta if k[0] in "Wb"), default=0.0)
+        return max((self.max_delta(k) for k in self.abs_delta if is_weight(k)), default=0.0)
 
     def verdict(self) -> str:
         """One line: the largest loss and weight differences and whether they are within
@@ -123,13 +126,18 @@ def _keras_fit(k_model, keras, X_tr, Y_tr, X_val, Y_val, orders, batch_size):
     return history, weights
 
 
+def is_weight(name: str) -> bool:
+    return name.rstrip("0123456789") in ("W", "b", "gamma", "beta", "moving_mean",
+                                         "moving_variance")
+
+
 def _tolerance(name: str, dtype: str, n_train: int, n_val: int) -> tuple[str, float]:
     """(measure, tolerance) for one quantity: 'abs' or 'rel'."""
     accuracy = name in ("accuracy", "val_accuracy")
     if dtype == "float64":
         if accuracy:
             return "abs", 0.0
-        return ("abs", TOL64) if name[0] in "Wb" else ("rel", TOL64)
+        return ("abs", TOL64) if is_weight(name) else ("rel", TOL64)
     if accuracy:
         n = n_val if name.startswith("val_") else n_train
         return "abs", 1.0 / max(n, 1) + 1e-12
@@ -189,14 +197,25 @@ def run_parity(model: MLP, X, y, *, batch_size: int = 32, epochs: int = 1,
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X_arr.shape}")
     if not model.built:
         model.build(X_arr.shape[1])
-    k_model = to_keras(model)
     n = X_arr.shape[0]
     n_train = n if validation_data is not None or not validation_split else \
         validation_split_index(n, validation_split)
-    recorder = _Recorder(n_train, bool(shuffle))
+    recorder, masks = _Recorder(n_train, bool(shuffle)), MaskRecorder()
+    initial = model.get_weights()
     history = model.fit(X, y, batch_size=batch_size, epochs=epochs,
                         validation_split=validation_split, validation_data=validation_data,
-                        shuffle=shuffle, verbose=0, callbacks=[recorder])
+                        shuffle=shuffle, verbose=0, callbacks=[recorder, masks])
+    # Keras's twin starts from the initial weights; its Dropouts replay npmlp's masks.
+    trained = model.get_weights()
+    model.set_weights(initial)
+    with keras_floatx(model.dtype) as keras:
+        twins = {i: recorded_dropout(keras, padded(m), model.layers[i].rate,
+                                     layer_name(i, model.layers[i]))
+                 for i, m in masks.masks.items()}
+    k_model = to_keras(model, dropout_twins=twins)
+    for twin in twins.values():
+        twin.source.variable = k_model.optimizer.iterations
+    model.set_weights(trained)
     X_all, Y_all = model._prepare(X, y, fitting=False)
     X_tr, Y_tr, X_val, Y_val = X_all, Y_all, None, None
     if validation_data is not None:

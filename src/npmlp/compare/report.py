@@ -13,6 +13,7 @@ import numpy as np
 
 from npmlp._files import atomic_write
 from npmlp._version import __version__
+from npmlp.compare.parity import is_weight
 from npmlp.plotting import draw_metric, new_figure, save_figure
 
 STYLE = {"npmlp": "-", "keras": "--"}
@@ -53,7 +54,7 @@ def plot_parity(parity, path) -> Path:
     for key in parity.npmlp_history:
         if key in parity.abs_delta:
             ax.semilogy(epochs, np.maximum(parity.abs_delta[key], FLOOR), label=f"|delta {key}|")
-    weights = [v for k, v in parity.abs_delta.items() if k[0] in "Wb"]
+    weights = [v for k, v in parity.abs_delta.items() if is_weight(k)]
     if weights:
         ax.semilogy(epochs, np.maximum(np.max(weights, axis=0), FLOOR), "k-",
                     label="max |delta weight|")

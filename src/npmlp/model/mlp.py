@@ -164,14 +164,19 @@ class MLP:
         self._require_built("param_names()")
         return [f"{n}{i}" for i, (tr, _) in enumerate(self._names, 1) for n in tr]
 
-    def _weight_arrays(self) -> list[np.ndarray]:
-        """Per layer, its trainable then its non-trainable arrays (Keras's order)."""
-        arrays, start, start_nt = [], 0, 0
+    def layer_weights(self) -> list[list[np.ndarray]]:
+        """Per layer, the views of its trainable then its non-trainable arrays (the order of
+        Keras's ``layer.get_weights()``)."""
+        self._require_built("layer_weights()")
+        per_layer, start, start_nt = [], 0, 0
         for count, count_nt in self._counts:
-            arrays += self.parameters.arrays[start:start + count]
-            arrays += self.non_trainable.arrays[start_nt:start_nt + count_nt]
+            per_layer.append(self.parameters.arrays[start:start + count]
+                             + self.non_trainable.arrays[start_nt:start_nt + count_nt])
             start, start_nt = start + count, start_nt + count_nt
-        return arrays
+        return per_layer
+
+    def _weight_arrays(self) -> list[np.ndarray]:
+        return [a for arrays in self.layer_weights() for a in arrays]
 
     def __getstate__(self) -> dict:
         # The buffers are scratch; the layers get their views again in __setstate__.
@@ -409,7 +414,7 @@ class MLP:
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             verbose: int = 1, callbacks=None, sample_weight=None, split: str = "tail",
             steps_per_epoch: int | None = None, initial_epoch: int = 0,
-            threads: int | None = None) -> History:
+            threads: int | None = None, class_weight: dict | None = None) -> History:
         """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
 
         ``split``: "tail" (Keras: the last fraction is the validation set), "random" or
@@ -417,13 +422,16 @@ class MLP:
         ``sample_weight`` (n,) multiplies each sample's loss (the batch loss is still divided
         by the batch size, as in Keras). With ``y=None``, ``X`` is an iterable of
         ``(X_batch, y_batch)`` (streaming). ``threads``: BLAS threads while training (default:
-        chosen from the layer sizes, see ``npmlp.training.threads``).
+        chosen from the layer sizes, see ``npmlp.training.threads``). ``class_weight``
+        ({label: weight}, labels in y's own values): each training sample's weight times its
+        class's, Keras's rule (Keras refuses it together with ``sample_weight``; npmlp
+        multiplies the two).
         """
         return train(self, X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, validation_data=validation_data,
                      shuffle=shuffle, verbose=verbose, callbacks=callbacks,
                      sample_weight=sample_weight, split=split, steps_per_epoch=steps_per_epoch,
-                     initial_epoch=initial_epoch, threads=threads)
+                     initial_epoch=initial_epoch, threads=threads, class_weight=class_weight)
 
     def predict_proba(self, X) -> np.ndarray:
         """Output activations A (n, units): probabilities for sigmoid/softmax outputs."""

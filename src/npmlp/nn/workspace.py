@@ -3,9 +3,10 @@
 A training step writes the layer's ``Z`` and ``A`` on the way forward and ``dA`` on the way
 back (``dZ`` overwrites ``dA`` in place), and keeps a reference to its input ``A_prev``. The
 scratch arrays (``T``, ``S``, ``mask``, ``row``, the per-unit ``col``...) hold intermediate
-results so that no operation allocates. Each array is made the first time it is used, so a layer pays only for
-what its activation and loss need. A shorter batch (the last, partial one) uses ``view(m)``:
-the first m rows of the same arrays (the per-unit ``col`` arrays are shared whole).
+results so that no operation allocates. Each array is made the first time it is used, so a
+layer pays only for what its activation and loss need. A shorter batch (the last, partial
+one) uses ``view(m)``: the first m rows of the same arrays (the per-unit ``col`` arrays are
+shared whole).
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import math
+import numbers
+
+import numpy as np
 
 from npmlp._validation import check_positive_int, check_real, check_sample_weight, check_X
 from npmlp.callbacks.base import Callback
@@ -33,13 +36,16 @@ def _check_callbacks(callbacks) -> list[Callback]:
 
 def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         validation_data=None, shuffle=True, verbose=1, callbacks=None, sample_weight=None,
-        split="tail", steps_per_epoch=None, initial_epoch=0, threads=None) -> History:
+        split="tail", steps_per_epoch=None, initial_epoch=0, threads=None,
+        class_weight=None) -> History:
     """Train ``model`` on (X, y); returns the History (also kept as ``model.history``).
 
     With ``y=None``, ``X`` is an iterable of ``(X_batch, y_batch[, w_batch])`` (streaming):
     a generator or iterator yields ``steps_per_epoch`` batches per epoch; a re-iterable
     (a list, a dataset object) is iterated afresh each epoch. ``threads``: BLAS threads while
-    training (None: chosen from the layer sizes by ``blas_threads``).
+    training (None: chosen from the layer sizes by ``blas_threads``). ``class_weight``
+    ({label: weight}, labels in y's own values) multiplies each training sample's weight by
+    its class's (Keras's rule; classes not named weigh 1; validation data are not weighted).
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
@@ -55,7 +61,13 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
     initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if threads is not None:
         threads = check_positive_int(threads, "threads")
+    if class_weight is not None and not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{label: weight}}, got "
+                        f"{type(class_weight).__name__}")
     if y is None:
+        if class_weight is not None:
+            raise ValueError("class_weight needs arrays (X, y); with streamed batches give "
+                             "each batch its sample weights instead")
         if validation_split:
             raise ValueError("validation_split needs arrays; with streamed batches pass "
                              "validation_data=(X_val, y_val)")
@@ -75,6 +87,8 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
             X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
             if w is not None:
                 w, w_val = w[train], w[val]
+        if class_weight is not None:     # training samples only: Keras weighs no validation
+            w = _with_class_weight(model, Y, w, class_weight)
     except (ValueError, TypeError):
         model.encoder = encoder  # a refused fit() leaves no trace (no classes remembered)
         raise
@@ -89,6 +103,30 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         return run(model, epoch_batches, math.ceil(X.shape[0] / batch_size),
                    (X_val, Y_val, w_val), epochs=epochs, batch_size=batch_size,
                    verbose=int(verbose), callbacks=callbacks, initial_epoch=initial_epoch)
+
+
+def _with_class_weight(model, Y: np.ndarray, w, class_weight: dict) -> np.ndarray:
+    """Each sample's weight times its class's weight (1 for classes not named)."""
+    if model.kind not in ("binary", "multiclass"):
+        raise ValueError("class_weight applies to classification; this model is a regression")
+    index = Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+    n_classes = 2 if Y.shape[1] == 1 else Y.shape[1]
+    classes = model.encoder.classes
+    if classes is None:                  # one-hot y: the labels are the column indices
+        classes = np.arange(n_classes)
+    per_class = np.ones(n_classes, dtype=model.dtype)
+    present = set(classes[np.unique(index)].tolist())
+    for label, weight in class_weight.items():
+        if label not in present:
+            raise ValueError(f"class_weight names the label {label!r}, which is not in y "
+                             f"(y's labels: {sorted(present, key=str)})")
+        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or \
+                not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"class_weight[{label!r}] must be a finite number >= 0, got "
+                             f"{weight!r}")
+        per_class[int(np.flatnonzero(classes == label)[0])] = weight
+    cw = per_class[index]
+    return cw if w is None else np.multiply(w, cw)
 
 
 def _prepare_validation(model, validation_data, n_features):

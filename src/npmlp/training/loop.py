@@ -83,6 +83,8 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
                     logs.update({f"val_{k}": v for k, v in val.items()})
                 _check_epoch_end(model, logs, epoch_start, epoch + 1, batch + 1, history)
                 for cb in everyone:
+                    cb.update_logs(epoch, logs)
+                for cb in everyone:
                     cb.on_epoch_end(epoch, logs)
                 if model.stop_training or pending[0]:
                     break
