@@ -8,10 +8,13 @@ import os
 import numpy as np
 
 from npmlp import optimizers
-from npmlp._validation import check_positive_int, check_X, check_y
+from npmlp._validation import check_positive_int, check_real, check_X, check_y
 from npmlp.callbacks import History
 from npmlp.model import MLP, load
-from npmlp.nn.layers import Dense
+from npmlp.nn import initializers
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.layers import Activation, Dense
+from npmlp.nn.normalization import BatchNormalization
 from npmlp.nn.regularizers import L2
 
 
@@ -52,13 +55,40 @@ def make_optimizer(optimizer="sgd", *, learning_rate=0.01, momentum: float = 0.0
     return optimizers.get(name, **options)
 
 
+def hidden_layers(sizes: list[int], activation: str, *, regularizer=None,
+                  dropout: float = 0.0, batch_norm: bool = False) -> list:
+    """One hidden block per size: ``Dense(size, activation)``, or with ``batch_norm``
+    ``Dense(size, use_bias=False), BatchNormalization(), Activation(activation)``; each
+    followed by ``Dropout(dropout)`` when ``dropout`` > 0."""
+    dropout = check_real(dropout, "dropout", minimum=0.0, maximum=1.0, exclusive_max=True)
+    if not isinstance(batch_norm, (bool, np.bool_)):
+        raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
+    hidden = []
+    for size in sizes:
+        if batch_norm:
+            hidden += [Dense(size, activation="linear", use_bias=False,
+                             kernel_initializer=initializers.default_for(activation),
+                             kernel_regularizer=regularizer),
+                       BatchNormalization(), Activation(activation)]
+        else:
+            hidden.append(Dense(size, activation=activation, kernel_regularizer=regularizer))
+        if dropout:
+            hidden.append(Dropout(dropout))
+    return hidden
+
+
 def build_mlp(y, *, layers: int = 3, units: int | None = None, activation: str = "relu",
               optimizer="sgd", learning_rate=0.01, momentum: float = 0.0,
               nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
               global_clipnorm: float | None = None, seed: int | None = None,
-              dtype: str = "float32") -> MLP:
+              dtype: str = "float32", dropout: float = 0.0, batch_norm: bool = False) -> MLP:
     """An unbuilt MLP for targets y: ``layers`` hidden Dense(units (default 64), activation),
-    the output layer chosen from y (``output_layer_for``), ``L2(l2)`` on every kernel."""
+    the output layer chosen from y (``output_layer_for``), ``L2(l2)`` on every kernel.
+
+    ``batch_norm``: each hidden block is ``Dense(units, use_bias=False)``,
+    ``BatchNormalization()``, ``Activation(activation)``; ``dropout`` > 0 follows each hidden
+    block with ``Dropout(dropout)``.
+    """
     layers = check_positive_int(layers, "layers", minimum=0)
     if layers == 0 and units is not None:
         raise ValueError("units is given but layers=0 builds no hidden layer; "
@@ -68,8 +98,8 @@ def build_mlp(y, *, layers: int = 3, units: int | None = None, activation: str =
                                nesterov=nesterov, clipnorm=clipnorm,
                                global_clipnorm=global_clipnorm)
     regularizer = L2(l2) if l2 else None
-    hidden = [Dense(units, activation=activation, kernel_regularizer=regularizer)
-              for _ in range(layers)]
+    hidden = hidden_layers([units] * layers, activation, regularizer=regularizer,
+                           dropout=dropout, batch_norm=batch_norm)
     output = output_layer_for(y)
     output.kernel_regularizer = regularizer
     return MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
@@ -80,7 +110,8 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
         optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
         nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
         seed: int | None = None, verbose: int = 1, dtype: str = "float32",
-        callbacks=None, split: str = "tail") -> History:
+        callbacks=None, split: str = "tail", dropout: float = 0.0,
+        batch_norm: bool = False) -> History:
     """Train ``layers`` hidden Dense layers of ``units`` (default 64) on (X, y); print each
     epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
 
@@ -88,13 +119,13 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     ("sgd", "adam", "rmsprop") built with ``learning_rate`` (``momentum`` for SGD and RMSprop,
     ``nesterov`` for SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to
     every kernel; ``split`` chooses the validation samples ("tail" as Keras, "random",
-    "stratified").
+    "stratified"); ``dropout`` and ``batch_norm`` as in ``build_mlp``.
     """
     X_checked = check_X(X, dtype)
     model = build_mlp(check_y(y, X_checked.shape[0]), layers=layers, units=units,
                       activation=activation, optimizer=optimizer, learning_rate=learning_rate,
                       momentum=momentum, nesterov=nesterov, l2=l2, clipnorm=clipnorm,
-                      seed=seed, dtype=dtype)
+                      seed=seed, dtype=dtype, dropout=dropout, batch_norm=batch_norm)
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, verbose=verbose, callbacks=callbacks,
                      split=split)

@@ -30,6 +30,7 @@ except ImportError as exc:  # validate_data is new in scikit-learn 1.6
 
 from npmlp import optimizers
 from npmlp._validation import check_dtype, check_positive_int, check_real, check_sample_weight
+from npmlp.api import hidden_layers
 from npmlp.callbacks import EarlyStopping, History
 from npmlp.model import MLP
 from npmlp.model.targets import TargetEncoder
@@ -56,7 +57,10 @@ class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
                  learning_rate=0.001, momentum=0.9, batch_size=32, epochs=200, l2=0.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 shuffle=True, random_state=None, dtype="float64", verbose=0):
+                 shuffle=True, random_state=None, dtype="float64", verbose=0, dropout=0.0,
+                 batch_norm=False):
+        self.dropout = dropout
+        self.batch_norm = batch_norm
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -99,6 +103,8 @@ class _BaseMLP(BaseEstimator):
                    exclusive_min=True, exclusive_max=True)
         check_positive_int(self.n_iter_no_change, "n_iter_no_change")
         _bool(self.shuffle, "shuffle")
+        check_real(self.dropout, "dropout", minimum=0.0, maximum=1.0, exclusive_max=True)
+        _bool(self.batch_norm, "batch_norm")
         check_dtype(self.dtype)
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}")
@@ -121,8 +127,8 @@ class _BaseMLP(BaseEstimator):
 
     def _new_model(self, n_features: int, units: int, output: str) -> MLP:
         reg = L2(self.l2) if self.l2 else None
-        layers = [Dense(s, ACTIVATIONS[self.activation], kernel_regularizer=reg)
-                  for s in self._sizes]
+        layers = hidden_layers(self._sizes, ACTIVATIONS[self.activation], regularizer=reg,
+                               dropout=self.dropout, batch_norm=bool(self.batch_norm))
         layers.append(Dense(units, output, kernel_regularizer=reg))
         options = {"learning_rate": float(self.learning_rate)}
         if self.optimizer == "sgd":
@@ -180,14 +186,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  learning_rate=0.001, momentum=0.9, batch_size=32, epochs=200, l2=0.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  shuffle=True, random_state=None, dtype="float64", verbose=0,
-                 class_weight=None):
+                 class_weight=None, dropout=0.0, batch_norm=False):
         super().__init__(hidden_layer_sizes, activation, optimizer=optimizer,
                          learning_rate=learning_rate, momentum=momentum,
                          batch_size=batch_size, epochs=epochs, l2=l2,
                          early_stopping=early_stopping,
                          validation_fraction=validation_fraction,
                          n_iter_no_change=n_iter_no_change, shuffle=shuffle,
-                         random_state=random_state, dtype=dtype, verbose=verbose)
+                         random_state=random_state, dtype=dtype, verbose=verbose,
+                         dropout=dropout, batch_norm=batch_norm)
         self.class_weight = class_weight
 
     def _validate_Xy(self, X, y, reset: bool):

@@ -56,7 +56,8 @@ def run_compare(args) -> int:
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate,
         momentum=args.momentum, nesterov=args.nesterov, l2=args.l2, clipnorm=args.clipnorm,
         global_clipnorm=args.global_clipnorm, schedule=args.schedule,
-        decay_steps=args.decay_steps, decay_rate=args.decay_rate)
+        decay_steps=args.decay_steps, decay_rate=args.decay_rate, dropout=args.dropout,
+        batch_norm=args.batch_norm)
     for title, header, rows in tables(result.results)[1:]:
         print(f"\n{title}\n  " + " | ".join(header))
         for row in rows:

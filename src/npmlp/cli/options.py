@@ -79,6 +79,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    help="seed for the data and the model (default: random)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"],
                    help="floating-point type of every array (default: float32)")
+    p.add_argument("--dropout", type=float, default=0.0, metavar="RATE",
+                   help="Dropout(RATE) after each hidden layer, 0 <= RATE < 1 (default: none)")
+    p.add_argument("--batch-norm", action="store_true",
+                   help="hidden layers as Dense(use_bias=False), BatchNormalization, "
+                        "Activation")
 
 
 def load_data(args):
@@ -119,4 +124,5 @@ def mlp_options(args) -> dict:
                 units=args.units if args.layers > 0 else None, activation=args.activation,
                 optimizer=args.optimizer, learning_rate=args.learning_rate,
                 momentum=args.momentum, nesterov=args.nesterov, l2=args.l2,
-                clipnorm=args.clipnorm, seed=args.seed, dtype=args.dtype)
+                clipnorm=args.clipnorm, seed=args.seed, dtype=args.dtype,
+                dropout=args.dropout, batch_norm=args.batch_norm)
