@@ -65,8 +65,9 @@ def test_from_keras_of_a_keras_built_model():
 
 
 @pytest.mark.parametrize("bad,fragment", [
-    (lambda: keras.layers.Dropout(0.5, name="drop"), "drop"),
-    (lambda: keras.layers.Dense(3, use_bias=False, name="nobias"), "nobias"),
+    (lambda: keras.layers.LayerNormalization(name="layer_norm"), "layer_norm"),
+    (lambda: keras.layers.BatchNormalization(renorm=True, name="renorm"), "renorm"),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(1, 3), name="noise"), "noise"),
     (lambda: keras.layers.Dense(3, activation="elu", name="elu_layer"), "elu_layer"),
 ])
 def test_from_keras_rejects_what_npmlp_cannot_hold(bad, fragment):
