@@ -258,3 +258,23 @@ def test_batchnorm_refuses_a_training_batch_of_one_row():
     with pytest.raises(ValueError, match="one row"):
         model.fit(X, y, batch_size=32, epochs=1, verbose=0)
     assert model.predict(X[:1]).shape == (1,)   # inference on one row is fine
+
+
+def test_explain_shows_the_mask_and_batch_statistics_and_checks_every_gradient(tmp_path):
+    from npmlp.diagnostics.explain import explain, format_trace, plot_trace
+
+    X, y = npmlp.datasets.moons(64, seed=0)
+    model = npmlp.MLP([npmlp.Dense(6, "linear", use_bias=False), npmlp.BatchNormalization(),
+                       npmlp.Activation("relu"), npmlp.Dropout(0.3),
+                       npmlp.Dense(1, "sigmoid")], seed=0, dtype="float64")
+    trace = explain(X, y, model=model)
+    assert trace.gradcheck_passed
+    assert [r["name"] for r in trace.gradcheck] == ["W1", "gamma2", "beta2", "W5", "b5"]
+    bn, drop = trace.layers[1], trace.layers[3]
+    Xb = trace.layers[1].arrays["A_prev"]
+    np.testing.assert_allclose(bn.arrays["mean"], Xb.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn.arrays["var"], Xb.var(axis=0), rtol=1e-12)
+    assert 0.5 < drop.forward["mask"].mean < 0.9
+    text = "\n".join(format_trace(trace))
+    assert "layer 2/5 (BatchNormalization)" in text and "dgamma" in text
+    assert plot_trace(trace, tmp_path / "t.png").exists()

@@ -19,6 +19,9 @@ from npmlp.api import build_mlp
 from npmlp.diagnostics import gradcheck
 from npmlp.model import MLP
 from npmlp.model.targets import TargetEncoder
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.normalization import BatchNormalization
+from npmlp.nn.workspace import Workspace
 from npmlp.plotting import new_figure, save_figure
 
 GRADCHECK_TOLERANCE = 1e-6  # float64 central differences with h = 1e-6 land near 1e-9
@@ -43,10 +46,12 @@ class Stats:
 
 @dataclass
 class LayerTrace:
-    """What one Dense layer saw on the way forward and back, and the update it received."""
+    """What one layer saw on the way forward and back, and the update it received (a
+    Dropout's mask, a BatchNormalization's batch statistics with the forward values)."""
 
     index: int
     activation: str
+    kind: str = "Dense"
     forward: dict[str, Stats] = field(default_factory=dict)    # A_prev, Z, A
     backward: dict[str, Stats] = field(default_factory=dict)   # dA, dZ, dW, db
     update: dict[str, Stats] = field(default_factory=dict)     # W, b: new - old
@@ -107,7 +112,8 @@ def explain(X, y, *, layers: int = 3, units: int = 64, activation: str = "relu",
     Xb = X[:batch_size]
     Yb = encoder.encode(y[:batch_size], model.dtype)
 
-    traces = [LayerTrace(i, layer.activation.name) for i, layer in enumerate(model.layers)]
+    traces = [LayerTrace(i, layer.activation.name, type(layer).__name__)
+              for i, layer in enumerate(model.layers)]
 
     def record(t: LayerTrace, part: dict, name: str, a: np.ndarray) -> None:
         t.arrays[name] = np.array(a, copy=True)  # the buffers are reused by the next step
@@ -115,18 +121,25 @@ def explain(X, y, *, layers: int = 3, units: int = 64, activation: str = "relu",
 
     # Forward: the very pass MLP.train_step runs; each layer's workspace keeps A_prev, Z, A.
     loss = model.forward_loss(Xb, Yb)
-    for t, work in zip(traces, model.last_pass):
+    for t, layer, work in zip(traces, model.layers, model.last_pass):
         for name in ("A_prev", "Z", "A"):
             record(t, t.forward, name, getattr(work, name))
+        if isinstance(layer, Dropout) and layer.rate > 0:
+            record(t, t.forward, "mask", work.keep.astype(model.dtype))
+        if isinstance(layer, BatchNormalization):   # the statistics the pass normalised with
+            mu, var = layer.batch_statistics(work.A_prev, Workspace.like(work.A_prev))
+            record(t, t.forward, "mean", mu)
+            record(t, t.forward, "var", var)
     A_L = traces[-1].arrays["A"]
     if model.logits_path:  # dL/dA at the output, for reference: the logits path skips it
         record(traces[-1], traces[-1].backward, "dA", model.loss.derivative(Yb, A_L))
 
     # Backward: MLP.backward, with each layer's dA and dZ recorded as it goes.
     model.backward(Yb, trace=lambda i, name, a: record(traces[i], traces[i].backward, name, a))
-    for t, layer in zip(traces, model.layers):
-        for name, g in zip(("dW", "db"), layer.grads):
-            record(t, t.backward, name, g)
+    names = model.layer_param_names()
+    for t, layer, layer_names in zip(traces, model.layers, names):
+        for name, g in zip(layer_names, layer.grads):
+            record(t, t.backward, f"d{name}", g)
     grads = [np.array(g, copy=True) for g in model.grads]
 
     # Gradient check on the same batch, before the update changes the weights.
@@ -137,10 +150,11 @@ def explain(X, y, *, layers: int = 3, units: int = 64, activation: str = "relu",
     for g, saved in zip(model.grads, grads):  # the check ran passes of its own
         g[...] = saved
     model.apply_gradients()
-    for i, t in enumerate(traces):
-        for j, name in enumerate(("W", "b")):
-            delta = model.params[2 * i + j] - before[2 * i + j]
-            t.update[name] = Stats.of(delta)
+    before = dict(zip(model.weight_names(), before))
+    for i, (t, layer_names) in enumerate(zip(traces, names), 1):
+        for name in layer_names:
+            index = model.param_names().index(f"{name}{i}")
+            t.update[name] = Stats.of(model.params[index] - before[f"{name}{i}"])
     return Trace(model=model, batch_size=Xb.shape[0], loss=float(loss), learning_rate=float(lr),
                  logits_path=model.logits_path,
                  layers=traces, gradcheck=checks)
@@ -149,6 +163,13 @@ def explain(X, y, *, layers: int = 3, units: int = 64, activation: str = "relu",
 def _row(name: str, st: Stats) -> str:
     return (f"  {name:<7}{str(st.shape):<11} mean {st.mean:+.3e}  std {st.std:.3e}  "
             f"min {st.min:+.3e}  max {st.max:+.3e}")
+
+
+def _title(t: LayerTrace) -> str:
+    """"relu" for a Dense (as before), "Dropout", "Activation relu"... for the others."""
+    if t.kind == "Dense":
+        return t.activation
+    return t.kind if t.activation == "linear" else f"{t.kind} {t.activation}"
 
 
 def format_trace(trace: Trace) -> list[str]:
@@ -161,7 +182,7 @@ def format_trace(trace: Trace) -> list[str]:
              f"loss on the batch, before the update: {trace.loss:.6f}", "",
              "FORWARD   Z = A_prev @ W + b,  A = g(Z)"]
     for t in trace.layers:
-        lines.append(f"layer {t.index + 1}/{n} ({t.activation})")
+        lines.append(f"layer {t.index + 1}/{n} ({_title(t)})")
         lines += [_row(k, v) for k, v in t.forward.items()]
     if trace.logits_path:
         how = (f"dZ = (A - Y) / {'(m k)' if out.activation == 'sigmoid' else 'm'}"
@@ -171,17 +192,19 @@ def format_trace(trace: Trace) -> list[str]:
     lines += ["", "BACKWARD  dW = A_prev.T @ dZ,  db = sum_rows(dZ),  dA_prev = dZ @ W.T,  "
               "dZ = dA * g'(Z)", f"({how})"]
     for t in reversed(trace.layers):
-        lines.append(f"layer {t.index + 1}/{n} ({t.activation})")
+        lines.append(f"layer {t.index + 1}/{n} ({_title(t)})")
         lines += [_row(k, v) for k, v in t.backward.items()]
     lines += ["", f"UPDATE    new - old for every parameter ({model.optimizer!r})"]
     for t in trace.layers:
-        lines.append(f"layer {t.index + 1}/{n} ({t.activation})")
+        if not t.update:
+            continue
+        lines.append(f"layer {t.index + 1}/{n} ({_title(t)})")
         lines += [_row(k, v) for k, v in t.update.items()]
     lines += ["", f"GRADIENT CHECK  central differences in float64; pass when the relative "
               f"error < {trace.tolerance:g}"]
     for r in trace.gradcheck:
         verdict = "ok" if r["relative_error"] < trace.tolerance else "FAIL"
-        lines.append(f"  {r['name']:<5}{str(r['shape']):<11} relative error "
+        lines.append(f"  {r['name']:<8}{str(r['shape']):<11} relative error "
                      f"{r['relative_error']:.3e}  max |diff| {r['max_abs_diff']:.3e}  {verdict}")
     failed = sum(r["relative_error"] >= trace.tolerance for r in trace.gradcheck)
     lines.append(f"all {len(trace.gradcheck)} gradients pass" if not failed
@@ -203,9 +226,12 @@ def plot_trace(trace: Trace, path: str | Path) -> Path:
     axes = fig.subplots(n, len(columns), squeeze=False)
     for row, t in zip(axes, trace.layers):
         for ax, name in zip(row, columns):
+            if name not in t.arrays:              # a layer without weights has no dW
+                ax.axis("off")
+                continue
             values = np.ravel(t.arrays[name])
             ax.hist(values, bins=40, color="tab:blue" if name == "A" else "tab:orange")
-            ax.set_title(f"layer {t.index + 1} ({t.activation}): {name}  "
+            ax.set_title(f"layer {t.index + 1} ({_title(t)}): {name}  "
                          f"std {values.std():.2e}", fontsize=9)
             ax.tick_params(labelsize=7)
     fig.tight_layout()

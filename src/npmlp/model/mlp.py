@@ -159,6 +159,12 @@ class MLP:
         self._require_built("weight_names()")
         return [f"{n}{i}" for i, (tr, nt) in enumerate(self._names, 1) for n in tr + nt]
 
+    def layer_param_names(self) -> list[list[str]]:
+        """Per layer, the names of its trainable parameters (``["W", "b"]``, ``["gamma",
+        "beta"]``, ``[]``...)."""
+        self._require_built("layer_param_names()")
+        return [list(tr) for tr, _ in self._names]
+
     def param_names(self) -> list[str]:
         """Names of the trainable ``params`` (``W1, b1, gamma2, beta2, ...``)."""
         self._require_built("param_names()")
