@@ -65,3 +65,15 @@ def test_bad_arguments_give_one_line_errors():
     assert "validation_split" in result.stderr and "Traceback" not in result.stderr
     result = run("train", "--batch-size", "0", check=False)
     assert result.returncode == 2 and "must be >= 1" in result.stderr
+
+
+def test_train_with_dropout_and_batch_norm(tmp_path):
+    model = tmp_path / "m.npz"
+    run("train", "--epochs", "2", "--seed", "0", "--layers", "1", "--units", "8",
+        "--dropout", "0.25", "--batch-norm", "--save", str(model))
+    loaded = npmlp.load(model)
+    assert [type(x).__name__ for x in loaded.layers] == \
+        ["Dense", "BatchNormalization", "Activation", "Dropout", "Dense"]
+    assert loaded.layers[3].rate == 0.25
+    bad = run("train", "--dropout", "1.5", check=False)
+    assert bad.returncode != 0 and "dropout" in bad.stderr

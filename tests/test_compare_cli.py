@@ -65,3 +65,19 @@ def test_compare_exits_1_naming_where_parity_failed(tmp_path, monkeypatch, capsy
     failure = json.loads((out / "results.json").read_text())["parity"]["failure"]
     assert (failure["epoch"], failure["name"]) == (1, "W1")
     assert failure["delta"] > failure["tolerance"]
+
+
+def test_compare_parity_with_dropout_and_batch_norm(tmp_path, capsys):
+    """The issue's acceptance command, on a small run: masks replayed, moving statistics
+    compared, every quantity within tolerance."""
+    out = tmp_path / "cmp"
+    code = main(["compare", "--mode", "parity", "--dropout", "0.2", "--batch-norm",
+                 "--samples", "60", "--layers", "2", "--units", "8", "--epochs", "3",
+                 "--batch-size", "16", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "identical within tolerance" in printed
+    results = json.loads((out / "results.json").read_text())
+    deltas = results["parity"]["abs_delta"]
+    assert "moving_variance2" in deltas and "gamma2" in deltas
+    assert "b1" not in deltas            # Dense(use_bias=False) before each normalization

@@ -278,3 +278,36 @@ def test_explain_shows_the_mask_and_batch_statistics_and_checks_every_gradient(t
     text = "\n".join(format_trace(trace))
     assert "layer 2/5 (BatchNormalization)" in text and "dgamma" in text
     assert plot_trace(trace, tmp_path / "t.png").exists()
+
+
+def test_sklearn_estimators_take_dropout_and_batch_norm():
+    from sklearn.base import clone
+
+    from npmlp.sklearn import MLPClassifier, MLPRegressor
+
+    X, y = npmlp.datasets.moons(120, seed=0)
+    clf = MLPClassifier(hidden_layer_sizes=(8, 8), epochs=5, batch_size=16, random_state=0,
+                        dropout=0.2, batch_norm=True)
+    assert clone(clf).get_params()["dropout"] == 0.2
+    clf.fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf.model_.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 2 + ["Dense"]
+    assert clf.predict(X).shape == (120,)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), epochs=2, batch_size=16, random_state=0,
+                       dropout=0.5).fit(X, X[:, 0])
+    assert [type(layer).__name__ for layer in reg.model_.layers] == ["Dense", "Dropout", "Dense"]
+    with pytest.raises(ValueError, match="dropout"):
+        MLPClassifier(dropout=1.0).fit(X, y)
+    with pytest.raises(TypeError, match="batch_norm"):
+        MLPClassifier(batch_norm="yes").fit(X, y)
+
+
+def test_mlp_builds_the_blocks_and_refuses_bad_options():
+    X, y = npmlp.datasets.moons(64, seed=0)
+    h = npmlp.mlp(X, y, 16, 2, 2, 0.25, units=4, dropout=0.1, batch_norm=True, seed=0,
+                  verbose=0)
+    kinds = [type(layer).__name__ for layer in h.model.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation", "Dropout"] * 2 + ["Dense"]
+    assert h.model.layers[0].use_bias is False
+    with pytest.raises(ValueError, match="dropout"):
+        npmlp.mlp(X, y, dropout=-0.1, verbose=0)
