@@ -311,3 +311,21 @@ def test_mlp_builds_the_blocks_and_refuses_bad_options():
     assert h.model.layers[0].use_bias is False
     with pytest.raises(ValueError, match="dropout"):
         npmlp.mlp(X, y, dropout=-0.1, verbose=0)
+
+
+def test_exports_carry_every_new_layer(tmp_path):
+    import onnxruntime as ort
+
+    X, y = npmlp.datasets.moons(64, seed=0)
+    model = _full_model()
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    st = tmp_path / "m.safetensors"
+    model.export(st, "safetensors")
+    back = npmlp.load(st)
+    for a, b in zip(model.get_weights(), back.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    onnx_path = tmp_path / "m.onnx"
+    model.export(onnx_path, "onnx")
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {session.get_inputs()[0].name: X.astype(np.float64)})
+    np.testing.assert_allclose(out, model.predict_proba(X), rtol=1e-12, atol=1e-14)

@@ -25,7 +25,10 @@ from npmlp._files import atomic_write
 from npmlp.export._common import check_model, export_dtype, layer_name
 from npmlp.model.targets import TargetEncoder
 from npmlp.nn import activations
-from npmlp.nn.layers import Dense
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.layers import Activation, Dense
+from npmlp.nn.normalization import BatchNormalization
+from npmlp.nn.workspace import Workspace
 
 DEFAULT_OPSET = 17  # run by onnxruntime >= 1.13
 MIN_OPSET = 13  # Softmax over one axis, Squeeze/Reshape semantics used here
@@ -119,17 +122,46 @@ def _leaky_relu(g, act, Z, name):
     return g.node("Where", [positive, Z, scaled], f"{name}/leaky_relu")
 
 
-@register_layer(Dense)
-def _dense(g, layer, X, name):
-    """Z = X @ W + b (MatMul, Add), then the activation."""
-    W = g.constant(f"{name}/kernel", layer.W.astype(g.dtype))
-    b = g.constant(f"{name}/bias", layer.b.astype(g.dtype))
-    Z = g.node("Add", [g.node("MatMul", [X, W], f"{name}/XW"), b], f"{name}/Z")
+def _activate(g, layer, Z, name):
     convert = ACTIVATION_CONVERTERS.get(type(layer.activation))
     if convert is None:
         raise ValueError(f"layer {name} ({layer!r}): activation {layer.activation.name!r} "
                          f"cannot be expressed in ONNX by npmlp")
     return convert(g, layer.activation, Z, name)
+
+
+@register_layer(Dense)
+def _dense(g, layer, X, name):
+    """Z = X @ W + b (MatMul, Add; no Add without a bias), then the activation."""
+    W = g.constant(f"{name}/kernel", layer.W.astype(g.dtype))
+    Z = g.node("MatMul", [X, W], f"{name}/XW")
+    if layer.b is not None:
+        b = g.constant(f"{name}/bias", layer.b.astype(g.dtype))
+        Z = g.node("Add", [Z, b], f"{name}/Z")
+    return _activate(g, layer, Z, name)
+
+
+@register_layer(Activation)
+def _activation_layer(g, layer, X, name):
+    """A = g(X)."""
+    return _activate(g, layer, X, name)
+
+
+@register_layer(Dropout)
+def _dropout(g, layer, X, name):
+    """Inference: the identity (no node)."""
+    return X
+
+
+@register_layer(BatchNormalization)
+def _batch_normalization(g, layer, X, name):
+    """Inference: Z = X * scale + offset from the moving statistics (``affine``: the layer's
+    own arithmetic), two elementwise nodes."""
+    scale, offset = layer.affine(layer.moving_mean, layer.moving_variance,
+                                 Workspace(1, layer.units, layer.moving_mean.dtype))
+    s = g.constant(f"{name}/scale", np.asarray(scale, g.dtype))
+    o = g.constant(f"{name}/offset", np.asarray(offset, g.dtype))
+    return g.node("Add", [g.node("Mul", [X, s], f"{name}/Xs"), o], f"{name}/Z")
 
 
 # --- labels -------------------------------------------------------------------------------

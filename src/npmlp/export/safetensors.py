@@ -21,7 +21,9 @@ from npmlp._files import atomic_write
 from npmlp.export._common import check_model, export_dtype, layer_name
 from npmlp.model.loading import model_from_config
 from npmlp.model.state import restore_encoder
-from npmlp.nn.layers import Dense
+from npmlp.nn.dropout import Dropout
+from npmlp.nn.layers import Activation, Dense
+from npmlp.nn.normalization import BatchNormalization
 from npmlp.saving import ModelFileError
 
 FORMAT = "npmlp"
@@ -29,7 +31,20 @@ FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 100 * 2**20  # safetensors' own limit on the JSON header
 
 # The names of each layer class's parameters, in ``layer.params`` order (Keras's names).
-PARAM_NAMES: dict[type, tuple[str, ...]] = {Dense: ("kernel", "bias")}
+# A Dense without bias has the kernel only; a BatchNormalization lists what it has (Keras's
+# order: gamma, beta, moving_mean, moving_variance); Activation and Dropout have none.
+PARAM_NAMES: dict[type, tuple[str, ...]] = {
+    Dense: ("kernel", "bias"), Activation: (), Dropout: (),
+    BatchNormalization: ("gamma", "beta", "moving_mean", "moving_variance")}
+
+
+def _layer_tensor_names(layer) -> tuple[str, ...]:
+    names = PARAM_NAMES[type(layer)]
+    if isinstance(layer, Dense):
+        return names[:len(layer.params)]
+    if isinstance(layer, BatchNormalization):
+        return tuple(n for n in names if getattr(layer, n) is not None)
+    return names
 
 
 def tensor_names(model) -> list[str]:
@@ -40,7 +55,7 @@ def tensor_names(model) -> list[str]:
         if params is None:
             raise ValueError(f"layer {i} ({layer_name(i, layer)}, {type(layer).__name__}) has "
                              f"no safetensors parameter names in npmlp")
-        names += [f"{layer_name(i, layer)}/{p}" for p in params]
+        names += [f"{layer_name(i, layer)}/{p}" for p in _layer_tensor_names(layer)]
     return names
 
 
@@ -67,7 +82,7 @@ def to_bytes(model, *, dtype=None) -> bytes:
     dtype = export_dtype(model, dtype)
     names = tensor_names(model)
     tensors = {name: np.ascontiguousarray(p, dtype=dtype)
-               for name, p in zip(names, model.params)}
+               for name, p in zip(names, model.get_weights())}
     return st.save(tensors, metadata=_metadata(model, dtype, names))
 
 

@@ -99,6 +99,25 @@ class BatchNormalization(Layer):
             np.multiply(stat, 1.0 - self.momentum, out=scratch)
             np.add(moving, scratch, out=moving)
 
+    def affine(self, mu: np.ndarray, var: np.ndarray, work) -> tuple[np.ndarray, np.ndarray]:
+        """(g, offset) with Z = X * g + offset: inv = 1 / sqrt(var + epsilon) (work.col3),
+        g = gamma * inv (work.col4), offset = beta - mu * g (work.col2; var may be work.col2:
+        it is read first). The export to ONNX writes the inference ones as constants."""
+        inv = work.col3
+        np.add(var, self.epsilon, out=inv)
+        np.sqrt(inv, out=inv)
+        np.divide(1.0, inv, out=inv)                   # inv = 1 / sqrt(var + epsilon)
+        g, offset = work.col4, work.col2
+        if self.gamma is not None:
+            np.multiply(inv, self.gamma, out=g)        # g = gamma * inv
+        else:
+            np.copyto(g, inv)
+        np.multiply(mu, g, out=offset)
+        np.negative(offset, out=offset)
+        if self.beta is not None:
+            np.add(self.beta, offset, out=offset)      # offset = beta - mu * g
+        return g, offset
+
     def pre_activation(self, A_prev, work, training=True):
         m = A_prev.shape[0]
         work.A_prev = A_prev
@@ -113,21 +132,9 @@ class BatchNormalization(Layer):
             self.update_moving(mu, var, work.col4)
         else:
             mu, var = self.moving_mean, self.moving_variance
-        inv = work.col3
-        np.add(var, self.epsilon, out=inv)
-        np.sqrt(inv, out=inv)
-        np.divide(1.0, inv, out=inv)                   # inv = 1 / sqrt(var + epsilon)
+        g, offset = self.affine(mu, var, work)
         if training:                                   # Xhat = (X - mu) * inv, for backward
-            np.multiply(work.Xhat, inv, out=work.Xhat)
-        g, offset = work.col4, work.col2               # var is no longer needed
-        if self.gamma is not None:
-            np.multiply(inv, self.gamma, out=g)        # g = gamma * inv
-        else:
-            np.copyto(g, inv)
-        np.multiply(mu, g, out=offset)
-        np.negative(offset, out=offset)
-        if self.beta is not None:
-            np.add(self.beta, offset, out=offset)      # offset = beta - mu * g
+            np.multiply(work.Xhat, work.col3, out=work.Xhat)
         Z = np.multiply(A_prev, g, out=work.Z)
         return np.add(Z, offset, out=Z)                # Z = X * g + offset
 
