@@ -101,6 +101,11 @@ class Layer:
         """The regularization term this layer adds to the loss."""
         return 0.0
 
+    @property
+    def regularized(self) -> bool:
+        """True when ``penalty`` can be nonzero."""
+        return False
+
     def get_config(self) -> dict:
         raise NotImplementedError
 
@@ -210,6 +215,10 @@ class Dense(Layer):
         if self.bias_regularizer is not None:
             total += self.bias_regularizer.penalty(self.b)
         return total
+
+    @property
+    def regularized(self) -> bool:
+        return self.kernel_regularizer is not None or self.bias_regularizer is not None
 
     def get_config(self) -> dict:
         config = {

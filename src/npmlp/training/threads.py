@@ -13,19 +13,15 @@ import contextlib
 
 # The batch's largest product (m * fan_in * fan_out multiply-adds) below which one thread is
 # faster: see benchmarks/NOTES.md, "BLAS threads".
-MIN_FLOPS_PER_THREAD = 2_000_000
-
-_controller = None
-
+MIN_FLOPS_PER_THREAD = 4_000_000
 
 def _blas():
-    """threadpoolctl's controller of the loaded BLAS libraries (made once: it scans them)."""
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
+    """threadpoolctl's controller of the BLAS libraries loaded NOW (about 1 ms per fit): a
+    controller kept from an earlier fit misses a BLAS loaded since (SciPy's, when scikit-learn
+    is imported after the first fit), which would then keep its own thread count."""
+    from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController().select(user_api="blas")
-    return _controller
+    return ThreadpoolController().select(user_api="blas")
 
 
 def choose(model, batch_size: int) -> int | None:
