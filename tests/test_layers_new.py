@@ -329,3 +329,28 @@ def test_exports_carry_every_new_layer(tmp_path):
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     (out,) = session.run(None, {session.get_inputs()[0].name: X.astype(np.float64)})
     np.testing.assert_allclose(out, model.predict_proba(X), rtol=1e-12, atol=1e-14)
+
+
+def test_epoch_snapshot_rolls_back_the_moving_statistics_and_float32_trains(tmp_path):
+    from npmlp.training.snapshot import Snapshot
+
+    X, y = npmlp.datasets.moons(64, seed=0)
+    model = _full_model()
+    Xf, Y = model._prepare(X, y, fitting=True)
+    model.build(2)
+    snap = Snapshot()
+    snap.take(model)
+    before = model.get_weights()
+    rng_before = model.rng.bit_generator.state
+    model.train_step(Xf[:16], Y[:16])
+    assert not np.array_equal(model.layers[1].moving_mean, before[2])
+    snap.restore(model)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert model.rng.bit_generator.state == rng_before      # the same masks come next
+    small = _full_model("float32")
+    h = small.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    assert np.isfinite(h.loss).all()
+    assert all(w.dtype == np.float32 for w in small.get_weights())
+    png = npmlp.plot_decision_boundary(small, X, y, tmp_path / "b.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
