@@ -23,9 +23,10 @@ from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_
 from npmlp.callbacks.history import History
 from npmlp.model import formats
 from npmlp.model.state import save as save_model
+from npmlp.model.summary import summary_table
 from npmlp.model.targets import TargetEncoder, kind_for
 from npmlp.nn import losses, metrics
-from npmlp.nn.layers import Dense, Layer, layer_name
+from npmlp.nn.layers import Dense, Layer
 from npmlp.nn.parameters import Parameters
 from npmlp.nn.workspace import Workspace
 from npmlp.optimizers import SGD, Optimizer
@@ -499,20 +500,7 @@ class MLP:
         """Keras's table: each layer with its output shape and parameter count, then the
         total, trainable and non-trainable counts (the same numbers as Keras's ``summary``)."""
         self._require_built("summary()")
-        rows = [("Layer (type)", "Output Shape", "Param #")]
-        for i, (layer, (tr, nt)) in enumerate(zip(self.layers, self._specs(self.input_dim))):
-            count = sum(math.prod(shape) for _, shape in tr + nt)
-            act = "" if type(layer).__name__ != "Dense" else f", {layer.activation.name}"
-            rows.append((f"{layer_name(i, layer)} ({type(layer).__name__}{act})",
-                         f"(None, {layer.units})", f"{count:,}"))
-        trainable, frozen = self.count_params()
-        line = "-" * 72
-        lines = [line] + [f"{a:<46}{b:<16}{c:>10}" for a, b, c in rows[:1]] + [line]
-        lines += [f"{a:<46}{b:<16}{c:>10}" for a, b, c in rows[1:]]
-        lines += [line, f"Total params: {trainable + frozen:,}",
-                  f"Trainable params: {trainable:,}", f"Non-trainable params: {frozen:,}",
-                  f"loss: {self.loss.name}; optimizer: {self.optimizer!r}"]
-        return "\n".join(lines)
+        return summary_table(self)
 
     def __repr__(self) -> str:
         sizes = [self.input_dim] + [layer.units for layer in self.layers
