@@ -79,18 +79,23 @@ class Tanh(Activation):
 
 
 class LeakyReLU(Activation):
-    """g(z) = z if z > 0 else alpha z; g'(z) = 1 if z > 0 else alpha (Keras default alpha = 0.2)."""
+    """g(z) = z if z > 0 else alpha z; g'(z) = 1 if z > 0 else alpha (Keras default alpha = 0.2).
+
+    The slope is applied as float32(alpha), as Keras does (tf.nn.leaky_relu keeps it in a
+    float32 attribute): 0.2 acts as 0.20000000298023224 in float64.
+    """
 
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.2):
         self.alpha = check_real(alpha, "alpha", minimum=0.0)
+        self.slope = float(np.float32(self.alpha))
 
     def forward(self, Z):
-        return np.where(Z > 0, Z, self.alpha * Z)
+        return np.where(Z > 0, Z, self.slope * Z)
 
     def derivative(self, Z, A=None):
-        return np.where(Z > 0, 1, self.alpha).astype(Z.dtype)
+        return np.where(Z > 0, 1, self.slope).astype(Z.dtype)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}

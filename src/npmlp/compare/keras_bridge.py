@@ -2,7 +2,8 @@
 
 Keras is imported inside the functions, so ``import npmlp`` works without TensorFlow. For
 float64 parity every optimizer and schedule hyper-parameter is passed as ``np.float64`` (Keras
-rounds plain Python floats to float32 in several places), the L2 factor goes through a small
+rounds plain Python floats to float32 in several places) except Adam's betas, which npmlp rounds
+in ``beta**t`` as Keras does with Python floats, the L2 factor goes through a small
 exact regularizer (Keras's own ``L2`` always rounds it to float32) and ``jit_compile=False``
 keeps the graph the same on GPU hosts. See shared/notes/keras-parity.md, sections 0 and 7.
 """
@@ -81,9 +82,9 @@ def _keras_activation(keras, activation):
     if name == "leaky_relu":
         alpha = activation.alpha
 
-        # tf.nn.leaky_relu stores alpha as a float32 op attribute; this keeps it exact.
+        # Keras's own op (it rounds the slope to float32, and so does npmlp's LeakyReLU)
         def leaky_relu(x):
-            return keras.ops.where(x > 0, x, keras.ops.multiply(x, alpha))
+            return keras.activations.leaky_relu(x, negative_slope=alpha)
 
         leaky_relu.alpha = alpha
         return leaky_relu
@@ -116,7 +117,8 @@ def keras_optimizer(keras, opt, dtype="float64"):
     if opt.name == "sgd":
         return keras.optimizers.SGD(lr, momentum=F(opt.momentum), nesterov=opt.nesterov, **clip)
     if opt.name == "adam":
-        return keras.optimizers.Adam(lr, beta_1=F(opt.beta_1), beta_2=F(opt.beta_2),
+        # Python-float betas: Keras rounds them to float32 in beta**t, as npmlp's Adam does
+        return keras.optimizers.Adam(lr, beta_1=float(opt.beta_1), beta_2=float(opt.beta_2),
                                      epsilon=F(opt.epsilon), **clip)
     if opt.name == "rmsprop":
         return keras.optimizers.RMSprop(lr, rho=F(opt.rho), momentum=F(opt.momentum),
