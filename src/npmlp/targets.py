@@ -90,9 +90,13 @@ class TargetEncoder:
             raise ValueError(
                 f"y has {Y.shape[1]} columns but the output layer has {self.units} units"
             )
-        if self.kind in ("multilabel", "multiclass") and not np.isin(Y, (0, 1)).all():
-            if self.kind == "multilabel" or not np.allclose(Y.sum(axis=1), 1):
-                raise ValueError("y must hold 0/1 indicators (or probabilities summing to 1)")
+        if self.kind == "multilabel" and not np.isin(Y, (0, 1)).all():
+            raise ValueError("y must hold 0/1 indicators for a multi-label sigmoid output")
+        # Rows that are not distributions (multi-hot, all zero) would make the softmax
+        # cross-entropy gradient (A - Y) / m wrong: it assumes sum(Y_i) = 1.
+        if self.kind == "multiclass" and not ((Y >= 0).all() and np.allclose(Y.sum(axis=1), 1)):
+            raise ValueError("y must hold one-hot rows (or probabilities summing to 1) for a "
+                             "softmax output")
         return Y
 
     def decode(self, A: np.ndarray) -> np.ndarray:

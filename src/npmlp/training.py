@@ -239,10 +239,11 @@ def _prepare_validation(model, validation_data, n_features):
 def _fit_stream(model, source, steps_per_epoch, epochs, validation_data, batch_size, verbose,
                 callbacks) -> History:
     """fit() on an iterable of (X_batch, y_batch[, w_batch])."""
-    if not hasattr(source, "__iter__"):
+    try:  # not hasattr(__iter__): a 0-d array has it, and iter() refuses it
+        is_iterator = iter(source) is source
+    except TypeError:
         raise TypeError("with y=None, X must be an iterable of (X_batch, y_batch) pairs, got "
-                        f"{type(source).__name__}")
-    is_iterator = iter(source) is source
+                        f"{type(source).__name__}") from None
     if is_iterator and steps_per_epoch is None:
         raise ValueError("steps_per_epoch is required when X is a generator or iterator")
 
