@@ -2,10 +2,6 @@
 
 import os
 
-# scikit-learn's check_array_api_input skips itself unless SciPy's array-API mode is on
-# before SciPy is first imported; turn it on so that check runs too.
-os.environ.setdefault("SCIPY_ARRAY_API", "1")
-
 from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles: "ci" (default; a few hundred examples over the fuzz tests, no deadline

@@ -252,10 +252,18 @@ def test_pandas_nullable_column_with_missing_value_is_reported():
 
 
 def test_string_labels_are_kept_and_predicted():
-    labels = np.where(Y == 1, "yes", "no").astype(object)
-    m = model()
-    m.fit(X, labels, epochs=1, verbose=0)
-    assert set(m.predict(X)) <= {"yes", "no"}
+    rng = np.random.default_rng(3)
+    Xs = rng.normal(size=(60, 2))
+    labels = np.where(Xs[:, 0] + Xs[:, 1] > 0, "yes", "no").astype(object)
+    m = npmlp.MLP([npmlp.Dense(8, "tanh"), npmlp.Dense(1, "sigmoid")],
+                  optimizer=npmlp.Adam(0.05), seed=0)
+    m.fit(Xs, labels, epochs=40, verbose=0)
+    pred = m.predict(Xs)
+    # the user's labels come back, sorted classes: "no" is output 0, "yes" output 1
+    np.testing.assert_array_equal(pred, np.where(m.predict_proba(Xs)[:, 0] > 0.5, "yes", "no"))
+    # a constant predictor fails both: it must have learnt the (linearly separable) rule
+    assert set(pred) == {"yes", "no"}
+    assert np.mean(pred == labels) > 0.9
 
 
 def test_unfitted_model_says_what_to_do():
