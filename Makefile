@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs fuzz bench clean
+.PHONY: demo test lint docs fuzz mutation bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(VENV)/.dev-installed
 # Many more hypothesis examples than `make test` runs (profiles in tests/conftest.py)
 fuzz: $(VENV)/.dev-installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+# Wrong derivatives, optimizer constants and an off-by-one split, each shown to fail a test
+# (tools/mutate.py; about a minute on 2 cores). CI runs it after `make test`.
+mutation: $(VENV)/.dev-installed
+	$(BIN)/python tools/mutate.py
 
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[bench,tensorflow]"

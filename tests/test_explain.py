@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp import activations, gradcheck
+from npmlp import activations
 from npmlp.cli import main
 from npmlp.explain import build_model, explain, format_trace, plot_trace
 
