@@ -2,10 +2,12 @@
 
 Keras is imported inside the functions, so ``import npmlp`` works without TensorFlow. For
 float64 parity every optimizer and schedule hyper-parameter is passed as ``np.float64`` (Keras
-rounds plain Python floats to float32 in several places) except Adam's betas, which npmlp rounds
-in ``beta**t`` as Keras does with Python floats, the L2 factor goes through a small
+rounds plain Python floats to float32 in several places), the L2 factor goes through a small
 exact regularizer (Keras's own ``L2`` always rounds it to float32) and ``jit_compile=False``
-keeps the graph the same on GPU hosts. See shared/notes/keras-parity.md, sections 0 and 7.
+keeps the graph the same on GPU hosts. Two exceptions follow Keras's defaults instead, because
+npmlp reproduces them: Adam's betas are passed as Python floats (Keras rounds them to float32
+in ``beta**t``, and so does npmlp) and the leaky ReLU is Keras's own (slope held as float32).
+See shared/notes/keras-parity.md, sections 0 and 7.
 """
 
 from __future__ import annotations
