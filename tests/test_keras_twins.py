@@ -10,6 +10,8 @@ own ``fit(validation_split=..., shuffle=False)``. Only the initial weights come 
 (``set_weights``). float64; every History value and every final weight within relative 1e-10.
 """
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -135,6 +137,23 @@ def test_default_adam_and_l2_on_a_regression(float64_keras):
         keras.optimizers.Adam(), "mean_squared_error", "mae", X, y,
         batch_size=10, epochs=8, validation_split=0.3)      # floor(43 * 0.7) = 30 training rows
     assert_same(*runs, epochs=8)
+
+    # Control: Adam with the exact betas in beta**t (the textbook formula, what npmlp did
+    # before) ends more than 1e-10 away from Keras's default Adam.
+    class ExactBetaAdam(npmlp.Adam):
+        def update_step(self, W, g, lr, state):
+            t = self.iterations + 1
+            alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+            m, v = state["m"], state["v"]
+            m += (g - m) * (1 - self.beta_1)
+            v += (g * g - v) * (1 - self.beta_2)
+            W -= (m * alpha) / (np.sqrt(v) + self.epsilon)
+
+    exact = npmlp.MLP([npmlp.Dense(16, "tanh", kernel_regularizer=npmlp.L2(L2_FACTOR)),
+                       npmlp.Dense(2, "linear")],
+                      optimizer=ExactBetaAdam(), seed=7, dtype="float64", input_dim=4)
+    exact.fit(X, y, batch_size=10, epochs=8, shuffle=False, validation_split=0.3, verbose=0)
+    assert max_relative_difference(exact.get_weights(), runs[1][1]) > 1e-8
 
 
 @pytest.mark.parametrize("n,validation_split,n_train", [
