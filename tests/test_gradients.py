@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp import gradcheck
-from npmlp.gradcheck import check_gradients
+from npmlp.diagnostics import gradcheck
+from npmlp.diagnostics.gradcheck import check_gradients
 
 HIDDEN = ["sigmoid", "relu", "tanh", "leaky_relu"]
 OUTPUTS = [("sigmoid", 1, "binary_crossentropy"), ("softmax", 3, "categorical_crossentropy"),
@@ -46,7 +46,7 @@ def test_general_path_when_loss_does_not_pair_with_output(output):
     """MSE on a sigmoid/softmax output goes through g'(Z) * dL/dA (no logits shortcut)."""
     act, units, _ = output
     model, X, Y = build("tanh", (act, units, "mse"), 1, False)
-    assert not model._uses_logits_path()
+    assert not model.logits_path
     assert_every_entry_matches(check_gradients(model, X, Y), 4)
 
 
@@ -77,17 +77,17 @@ def test_elementwise_bound_catches_one_wrong_small_entry_the_norm_ratio_hides():
 
 def test_a_wrong_entry_in_one_layer_fails_the_elementwise_check(monkeypatch):
     model, X, Y = build("relu", OUTPUTS[1], 1, False)
-    backward = npmlp.Dense.backward
+    backward_linear = npmlp.Dense.backward_linear
 
-    def nudged(self, dZ, need_dA_prev=True):
-        out = backward(self, dZ, need_dA_prev)
+    def nudged(self, *args, **kwargs):
+        out = backward_linear(self, *args, **kwargs)
         if self is model.layers[0]:
             # the smallest entry of dW1 off by 2e-8: a wrong small path, not rounding
             flat = self.dW.reshape(-1)
             flat[np.argmin(np.abs(flat))] += 2e-8
         return out
 
-    monkeypatch.setattr(npmlp.Dense, "backward", nudged)
+    monkeypatch.setattr(npmlp.Dense, "backward_linear", nudged)
     records = check_gradients(model, X, Y)
     assert [r["name"] for r in records if not r["passed"]] == ["W1"]
     assert records[0]["relative_error"] < 1e-6  # the norm ratio alone would pass it

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp.activations import LeakyReLU
+from npmlp.nn.activations import LeakyReLU
 from npmlp.training import validation_split_index
 
 RTOL = 1e-10
@@ -141,7 +141,7 @@ def test_default_adam_and_l2_on_a_regression(float64_keras):
     # Control: Adam with the exact betas in beta**t (the textbook formula, what npmlp did
     # before) ends more than 1e-10 away from Keras's default Adam.
     class ExactBetaAdam(npmlp.Adam):
-        def update_step(self, W, g, lr, state):
+        def update_step(self, W, g, lr, state, tmp=None):
             t = self.iterations + 1
             alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
             m, v = state["m"], state["v"]

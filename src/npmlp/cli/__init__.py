@@ -1,6 +1,6 @@
 """The ``npmlp`` command: parses arguments and calls the public API, nothing more.
 
-One module per subcommand (train, predict, compare, explain, bench), each with an
+One module per subcommand (train, predict, export, compare, explain, playground), each with an
 ``add_command(subparsers)`` that declares its options and sets ``func`` to what runs it;
 ``options`` holds what the training commands share.
 """
@@ -11,12 +11,12 @@ import argparse
 import sys
 
 import npmlp
-from npmlp.cli import bench, compare, explain, predict, train
+from npmlp.cli import compare, explain, export, playground, predict, train
 from npmlp.cli.options import add_model_options, load_data, mlp_options
 
 __all__ = ["build_parser", "main", "add_model_options", "load_data", "mlp_options"]
 
-COMMANDS = (train, predict, compare, explain, bench)
+COMMANDS = (train, predict, export, compare, explain, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, OSError, FloatingPointError) as exc:
         print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except ImportError as exc:  # an optional extra is missing; the message names it
+        print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print(f"npmlp {args.command}: interrupted", file=sys.stderr)
         return 130

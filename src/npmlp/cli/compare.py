@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 from npmlp.cli.options import add_model_options, load_data, positive_int
+from npmlp.compare import compare, keras_bridge
+from npmlp.compare.report import tables
 
 
 def add_command(sub) -> None:
@@ -37,16 +39,11 @@ def add_command(sub) -> None:
 
 
 def run_compare(args) -> int:
-    from npmlp.compare import keras_bridge
-
     try:
         keras_bridge.require_keras()
     except ImportError as exc:
         print(f"npmlp compare: error: {exc}", file=sys.stderr)
         return 3
-    from npmlp.compare import compare
-    from npmlp.compare.report import tables
-
     if args.split != "tail":
         raise ValueError("compare holds out the last --validation-split fraction, as Keras "
                          f"does; --split {args.split} is not supported here")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import npmlp
+from npmlp.training import validation_split_index
 
 SYNTHETIC = tuple(npmlp.datasets.GENERATORS)
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
@@ -104,8 +105,6 @@ def load_data(args):
         if getattr(args, "split", "tail") != "tail":
             raise ValueError("--standardize needs --split tail (the scaler is fitted on the "
                              "training part, which the other splits choose inside fit)")
-        from npmlp.training import validation_split_index
-
         split = getattr(args, "validation_split", 0.0) or 0.0
         n_train = validation_split_index(len(X), split) if 0 < split < 1 else len(X)
         args.scaler = npmlp.datasets.Standardizer().fit(X[:max(n_train, 1)])

@@ -22,6 +22,9 @@ def add_command(sub) -> None:
     p.add_argument("--plot", metavar="PATH", help="write Loss/Accuracy vs Epoch plots to PATH")
     p.add_argument("--plot-boundary", metavar="PATH",
                    help="draw the decision boundary to PATH (2-D datasets: moons, circles, ...)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="write TensorBoard logs (scalars every epoch, weight and gradient "
+                   "histograms) to DIR; view with `tensorboard --logdir DIR`")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--resume", metavar="PATH",
                    help="load the model saved at PATH and train --epochs more epochs on the "
@@ -46,14 +49,16 @@ def run_train(args) -> int:
         raise ValueError("--standardize cannot be combined with --resume: saved models take "
                          "raw features (the scaling was folded into them); drop --standardize")
     X, y = load_data(args)
+    callbacks = [npmlp.TensorBoard(args.tensorboard)] if args.tensorboard else None
     if args.resume:
-        history = npmlp.checkpoint.resume(
+        history = npmlp.resume(
             args.resume, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
-            verbose=0 if args.quiet else 1)
+            verbose=0 if args.quiet else 1, callbacks=callbacks)
         args.save = args.save or args.resume
     else:
-        history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, **mlp_options(args))
+        history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, callbacks=callbacks,
+                            **mlp_options(args))
     if args.feature_names is not None:  # the CSV's columns, checked by npmlp predict
         history.model.feature_names = args.feature_names
     if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
