@@ -58,7 +58,7 @@ def test_math_is_mathml_and_equations_link_to_the_code(site):
     assert page.count("<math") > 40
     assert "arithmatex" not in page and "\\frac" not in page and "\\(" not in page
     assert 'href="../api/#npmlp.nn.layers.Layer.forward"' in page
-    assert 'href="../api/#npmlp.losses.BinaryCrossEntropy.logits_gradient"' in page
+    assert 'href="../api/#npmlp.nn.losses.BinaryCrossEntropy.logits_gradient"' in page
 
 
 def test_parity_figure_comes_from_a_real_run(site):
