@@ -134,6 +134,26 @@ def test_flipped_data_byte_fails_the_crc(saved, tmp_path):
         npmlp.load(p)
 
 
+def test_unsupported_zip_version_in_the_central_directory_is_a_model_file_error(saved,
+                                                                              tmp_path):
+    """zipfile raises NotImplementedError for "version needed to extract" 6.4 in a central
+    directory entry (found by the fuzz test): npmlp turns it into ModelFileError."""
+    path, _ = saved
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")          # the first central directory entry
+    while at >= 0:
+        name_len = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + name_len] == b"param_0.npy":
+            break
+        at = data.find(b"PK\x01\x02", at + 4)
+    assert at >= 0
+    struct.pack_into("<H", data, at + 6, 64)   # version needed to extract: 6.4
+    p = tmp_path / "version.npz"
+    p.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="not a readable .npz"):
+        npmlp.load(p)
+
+
 def test_plain_npy_is_refused(tmp_path):
     p = tmp_path / "single.npz"
     np.save(p.with_suffix(".npy"), np.zeros(3))
