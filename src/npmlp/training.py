@@ -289,7 +289,9 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
     # its generator and the History all stand at the end of the last completed epoch, so a
     # checkpoint saved now resumes bit-identically.
     epoch_start = None
-    with interrupt_guard() as pending:
+    # Divergence is detected and reported (DivergenceError); NumPy's overflow warnings on the
+    # way there would only be noise.
+    with interrupt_guard() as pending, np.errstate(over="ignore", invalid="ignore"):
         try:
             for epoch in range(initial_epoch, epochs):
                 epoch_start = _snapshot(model)
