@@ -107,6 +107,9 @@ def _arrays_and_config(model) -> tuple[dict[str, np.ndarray], dict]:
         "encoder": None if encoder is None else encoder.get_config(),
         "history": None if model.history is None else model.history.to_dict(),
     }
+    prep = getattr(model, "preprocessing", None)  # one-hot categories, imputation (CSVs)
+    if prep is not None:
+        config["preprocessing"] = prep.get_config()
     return arrays, config
 
 
@@ -279,6 +282,19 @@ def _restore(model, config: dict, arrays: dict, path) -> None:
         model.history = history
 
 
+def _load_preprocessing(model, config, path) -> None:
+    """model.preprocessing from the saved config; it must make the saved feature_names."""
+    from npmlp.preprocessing import TablePreprocessor
+
+    try:
+        prep = TablePreprocessor.from_config(config)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if prep.feature_names != model.feature_names:
+        raise ModelFileError(f"{path}: the preprocessing does not make the saved feature_names")
+    model.preprocessing = prep
+
+
 def load(path: str | Path) -> MLP:
     """Read a model written by ``save``; nothing is ever unpickled, every array is checked."""
     from npmlp.layers import Dense
@@ -314,6 +330,8 @@ def load(path: str | Path) -> MLP:
                 if model.feature_names is not None and len(model.feature_names) != input_dim:
                     raise ModelFileError(f"{path}: {len(model.feature_names)} feature_names "
                                          f"for {input_dim} inputs")
+                if config.get("preprocessing") is not None:
+                    _load_preprocessing(model, config["preprocessing"], path)
                 expected = _expected_arrays(model, input_dim, config)
                 _check_specs(path, config["arrays"], expected)
             except ModelFileError:
