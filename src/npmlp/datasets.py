@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_positive_int, check_real
-from .csvdata import from_csv, predict_csv
+from .csvdata import Table, from_csv, predict_csv, predict_table, read_table, write_predictions
 
 __all__ = [
-    "GENERATORS", "NAMES", "Standardizer", "circles", "dummy", "from_csv", "load", "moons",
-    "predict_csv", "spirals", "train_test_split", "xor",
+    "GENERATORS", "NAMES", "Standardizer", "Table", "circles", "dummy", "from_csv", "load",
+    "moons", "predict_csv", "predict_table", "read_table", "spirals", "train_test_split",
+    "write_predictions", "xor",
 ]
 
 NAMES = ("iris", "wine", "breast_cancer", "digits")

@@ -39,11 +39,12 @@ class ModelFileError(ValueError):
 
 
 def atomic_write(path: str | Path, write) -> None:
-    """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it."""
+    """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it;
+    missing parent folders are created."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"directory {str(directory)!r} does not exist")
+    # Missing folders are made, from Python as from the command line (--save, --plot, --out).
+    directory.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)

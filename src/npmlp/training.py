@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -26,9 +27,40 @@ from npmlp.datasets import stratified_counts
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss. ``history`` holds the completed epochs."""
 
-    def __init__(self, message: str, epoch: int, batch: int, history: History):
+    def __init__(self, message: str, epoch: int, batch: int, history: History,
+                 suggestions: list[tuple[str, str]] | None = None):
         super().__init__(message)
         self.epoch, self.batch, self.history = epoch, batch, history
+        self.head = message
+        # (Python wording, command-line wording) of each remedy; see cli_message
+        self.suggestions = list(suggestions or [])
+        if self.suggestions:
+            self.args = (self._message(0),)
+
+    def _message(self, style: int) -> str:
+        tips = [tip[style] for tip in self.suggestions]
+        listed = ", ".join(tips[:-1]) + f" or {tips[-1]}" if len(tips) > 1 else tips[0]
+        return f"{self.head} Exploding gradients: try {listed}."
+
+    def cli_message(self) -> str:
+        """The message with the command line's options (--clipnorm 1.0, not clipnorm=1.0)."""
+        return self._message(1) if self.suggestions else str(self)
+
+    def consider_data(self, X: np.ndarray, Y: np.ndarray, regression: bool) -> None:
+        """Suggest scaling only what is not already scaled: inputs far from mean 0 / std 1,
+        and regression targets far from it."""
+        def unscaled(A):
+            A = np.asarray(A, dtype=np.float64)
+            return A.size > 0 and bool(np.max(np.abs(A.mean(axis=0))) > 3
+                                       or np.max(A.std(axis=0)) > 3)
+        self.suggestions = [tip for tip in self.suggestions if tip[0] != "standardised inputs"]
+        if unscaled(X):
+            self.suggestions.append(("standardised inputs (npmlp.datasets.Standardizer)",
+                                     "--standardize"))
+        if regression and unscaled(Y):
+            self.suggestions.append(("standardised targets (y - mean) / std",
+                                     "--standardize (it scales a regression target too)"))
+        self.args = (self._message(0),)
 
     @classmethod
     def at(cls, model, loss: float, epoch: int, batch: int, history: History,
@@ -40,13 +72,14 @@ class DivergenceError(FloatingPointError):
         state = ("were restored to the start of that epoch" if restored else
                  "are the last finite ones (from before that batch)" if finite else
                  "are NOT finite: an earlier update overflowed although its loss was finite")
+        lr = f"{model.optimizer.current_learning_rate():g}"
         return cls(
             f"training diverged: {what} became {loss} at epoch {epoch}, batch {batch}. "
             f"The weights {state}; the History holds the {len(history.epoch)} completed "
-            f"epoch(s). Exploding gradients: "
-            f"try a lower learning rate (now {model.optimizer.current_learning_rate():g}), "
-            f"gradient clipping (clipnorm=1.0) or standardised inputs.",
-            epoch, batch, history)
+            f"epoch(s).", epoch, batch, history,
+            [(f"a lower learning rate (now {lr})", f"a lower --learning-rate (now {lr})"),
+             ("gradient clipping (clipnorm=1.0)", "gradient clipping (--clipnorm 1.0)"),
+             ("standardised inputs", "--standardize")])
 
 
 def _snapshot(model):
@@ -123,6 +156,20 @@ def check_sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
     return np.ascontiguousarray(w, dtype=dtype)
 
 
+def _warn_if_sorted(model, Y: np.ndarray, split_at: int, validation_split: float) -> None:
+    """Labels sorted by class put one class in the tail: validation would measure only it."""
+    labels = Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+    tail = np.unique(labels[split_at:])
+    if len(tail) == 1 and len(np.unique(labels[:split_at])) > 1:
+        classes = getattr(model.encoder, "classes", None)
+        name = tail[0] if classes is None else classes[int(tail[0])]
+        warnings.warn(
+            f"the validation samples (the last {validation_split:g} of the rows) are all of "
+            f"class {name!r}: the labels look sorted by class, so validation measures one "
+            f"class only; use split='stratified' (CLI: --split stratified) or shuffle the "
+            f"rows", UserWarning, stacklevel=4)
+
+
 def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
     """(train, validation) index arrays or slices for the three split rules."""
     n = Y.shape[0]
@@ -133,6 +180,8 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
             f"{split_at} training and {n - split_at} validation samples; both must be >= 1"
         )
     if split == "tail":
+        if model.kind in ("binary", "multiclass"):
+            _warn_if_sorted(model, Y, split_at, validation_split)
         return slice(0, split_at), slice(split_at, n)
     # A generator of its own, from the model's split seed, so that every fit() call (and a
     # resumed run) holds out the same samples and the shuffling stream is left untouched.
@@ -213,9 +262,13 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
                 part = order[start:start + batch_size]
             yield X[part], Y[part], None if w is None else w[part]
 
-    return run(model, batches, math.ceil(X.shape[0] / batch_size), (X_val, Y_val, w_val),
-               epochs=epochs, batch_size=batch_size, verbose=int(verbose), callbacks=callbacks,
-               initial_epoch=initial_epoch)
+    try:
+        return run(model, batches, math.ceil(X.shape[0] / batch_size), (X_val, Y_val, w_val),
+                   epochs=epochs, batch_size=batch_size, verbose=int(verbose),
+                   callbacks=callbacks, initial_epoch=initial_epoch)
+    except DivergenceError as exc:
+        exc.consider_data(X, Y, model.kind == "regression")
+        raise
 
 
 SPLITS = ("tail", "random", "stratified")

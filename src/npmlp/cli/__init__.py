@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 import npmlp
 from npmlp.cli import bench, compare, explain, predict, train
+from npmlp.cli._stdout import pipe_safe_stdout
 from npmlp.cli.options import add_model_options, load_data, mlp_options
+from npmlp.training import DivergenceError
 
 __all__ = ["build_parser", "main", "add_model_options", "load_data", "mlp_options"]
 
@@ -33,14 +36,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, TypeError, OSError, FloatingPointError) as exc:
-        print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"npmlp {args.command}: interrupted", file=sys.stderr)
-        return 130
+    with pipe_safe_stdout(), warnings.catch_warnings():
+        # NumPy's floating-point warnings are noise here: divergence is detected and reported.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.showwarning = _show_warning(args.command)
+        try:
+            check = getattr(args, "check", None)
+            if check is not None:  # cross-option rules, before any data is read
+                check(args)
+            return args.func(args)
+        except DivergenceError as exc:
+            print(f"npmlp {args.command}: error: {exc.cli_message()}", file=sys.stderr)
+            return 2
+        except (ValueError, TypeError, OSError, FloatingPointError) as exc:
+            print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"npmlp {args.command}: interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(command: str):
+    """Warnings as one line, ``npmlp COMMAND: warning: ...`` (no source line)."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"npmlp {command}: warning: {message}", file=sys.stderr)
+    return show
 
 
 if __name__ == "__main__":
