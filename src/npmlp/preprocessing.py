@@ -95,6 +95,15 @@ class TablePreprocessor:
         else:
             raise TypeError(f"categorical: expected None, 'auto' or a list of column names, "
                             f"got {categorical!r}")
+        bad = []
+        for j, col in enumerate(columns):  # text in a numeric column: say so before anything
+            if col not in chosen:
+                first = next((i for i, r in enumerate(rows, start=1)
+                              if not is_missing(r[j]) and to_float(r[j]) is None), None)
+                if first is not None:
+                    bad.append((col, first, rows[first - 1][j]))
+        if bad:
+            raise cls._non_numeric_error(bad, source, lines)
         categories, fill = {}, {}
         for j, col in enumerate(columns):
             present = [r[j] for r in rows if not is_missing(r[j])]

@@ -162,7 +162,7 @@ def _warn_if_sorted(model, Y: np.ndarray, split_at: int, validation_split: float
     tail = np.unique(labels[split_at:])
     if len(tail) == 1 and len(np.unique(labels[:split_at])) > 1:
         classes = getattr(model.encoder, "classes", None)
-        name = tail[0] if classes is None else classes[int(tail[0])]
+        name = (tail[0] if classes is None else classes[int(tail[0])]).item()
         warnings.warn(
             f"the validation samples (the last {validation_split:g} of the rows) are all of "
             f"class {name!r}: the labels look sorted by class, so validation measures one "
