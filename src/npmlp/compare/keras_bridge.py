@@ -4,7 +4,8 @@ Keras is imported inside the functions, so ``import npmlp`` works without Tensor
 float64 parity every optimizer and schedule hyper-parameter is passed as ``np.float64`` (Keras
 rounds plain Python floats to float32 in several places), the L2 factor goes through a small
 exact regularizer (Keras's own ``L2`` always rounds it to float32) and ``jit_compile=False``
-keeps the graph the same on GPU hosts. See shared/notes/keras-parity.md, sections 0 and 7.
+keeps the graph the same on GPU hosts. The Keras semantics that parity relies on are listed in
+the documentation (docs/parity.md, "The Keras semantics parity relies on").
 """
 
 from __future__ import annotations
