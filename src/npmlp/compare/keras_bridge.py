@@ -29,7 +29,10 @@ def require_keras():
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        import keras
+        from npmlp.compare._quiet_import import quiet_stderr
+
+        with quiet_stderr():  # TensorFlow's start-up lines, printed before its log level acts
+            import keras
     except ImportError as exc:
         raise ImportError(
             f"comparing with Keras needs TensorFlow and Keras, which are not installed "
