@@ -151,6 +151,14 @@ def test_regression_standardize_scales_the_target_and_predicts_raw_values(tmp_pa
                           "--seed", "0", "--quiet", "--dtype", "float64"])
     assert "diverged" in err and "--clipnorm 1.0" in err and "clipnorm=" not in err
     assert "--learning-rate" in err and "RuntimeWarning" not in err
+    # the inputs are on unit scale already: only the target is named
+    assert "standardised inputs" not in err and "it scales a regression target too" in err
+
+
+def test_api_errors_are_put_in_cli_words(capsys):
+    err = _error(capsys, ["train", "--dataset", "moons", "--samples", "2",
+                          "--validation-split", "0.6", "--quiet"])
+    assert "--validation-split 0.6 with 2 samples" in err and "validation_split=" not in err
 
 
 def test_whole_number_target_is_classes_with_a_warning_and_task_regression(tmp_path, capsys):
@@ -234,6 +242,10 @@ def test_tail_split_on_sorted_labels_warns():
         warnings.simplefilter("error")
         npmlp.MLP([npmlp.Dense(3, "softmax")], seed=0).fit(
             X[order], y[order], epochs=1, validation_split=0.2, split="stratified", verbose=0)
+        # a tail of one or two samples of one class is chance, not sorting
+        Xd, yd = npmlp.datasets.dummy(n_samples=10, seed=0)
+        npmlp.MLP([npmlp.Dense(1, "sigmoid")], seed=0).fit(Xd, yd, epochs=1,
+                                                           validation_split=0.1, verbose=0)
 
 
 def test_resume_of_an_unseeded_model_warns(tmp_path, capsys):

@@ -154,3 +154,9 @@ def test_every_code_block_runs(path, tmp_path, monkeypatch, capsys):
             for command in commands(code):
                 run_command(command)
     capsys.readouterr()
+
+
+def test_make_docs_silences_the_theme_banner():
+    """`make docs` sets the variable that turns off the theme's end-of-life banner."""
+    recipe = (ROOT / "Makefile").read_text().split("\ndocs:")[1].split("\n\n")[0]
+    assert "NO_MKDOCS_2_WARNING=1" in recipe and "mkdocs build --strict" in recipe

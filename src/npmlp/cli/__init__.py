@@ -8,6 +8,7 @@ One module per subcommand (train, predict, compare, explain, bench), each with a
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 
@@ -49,17 +50,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"npmlp {args.command}: error: {exc.cli_message()}", file=sys.stderr)
             return 2
         except (ValueError, TypeError, OSError, FloatingPointError) as exc:
-            print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
+            print(f"npmlp {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print(f"npmlp {args.command}: interrupted", file=sys.stderr)
             return 130
 
 
+# Python parameter names that errors from the API may quote, and their options.
+_OPTIONS = ("validation_split", "batch_size", "learning_rate", "global_clipnorm", "clipnorm",
+            "momentum", "nesterov", "epochs", "l2", "units", "layers", "split", "task",
+            "delimiter", "decimal", "encoding", "categorical", "impute", "optimizer")
+_PARAMETER = re.compile(r"\b(" + "|".join(_OPTIONS) + r")=('?)([^\s,;)']*)\2")
+
+
+def cli_words(message: str) -> str:
+    """An API error message in the command line's words: ``clipnorm=1.0`` -> ``--clipnorm
+    1.0``. Messages that already give the options ("(CLI: --impute ...)") stay as they are."""
+    if "(CLI: " in message:
+        return message
+    return _PARAMETER.sub(lambda m: f"--{m[1].replace('_', '-')} {m[3]}".rstrip(), message)
+
+
 def _show_warning(command: str):
     """Warnings as one line, ``npmlp COMMAND: warning: ...`` (no source line)."""
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"npmlp {command}: warning: {message}", file=sys.stderr)
+        print(f"npmlp {command}: warning: {cli_words(str(message))}", file=sys.stderr)
     return show
 
 
