@@ -116,8 +116,9 @@ def read_table(path_or_frame: Any, target: str | None, *, delimiter: str | None 
                              "impute fills features only: leave such rows out with "
                              "impute='drop' (CLI: --impute drop)")
         if missing_target:  # impute="drop": rows without a target teach nothing
+            dropped = set(missing_target)
             lines = None if lines is None else [n for i, n in enumerate(lines, start=1)
-                                                if i not in set(missing_target)]
+                                                if i not in dropped]
             rows = [row for row in rows if not is_missing(row[t])]
             if not rows:
                 raise ValueError(f"{source}: every row misses its target {target!r}")

@@ -172,9 +172,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ``class_weight``: None, "balanced" (``n / (k * count_c)``) or a dict ``{label: weight}``;
     it multiplies ``sample_weight`` (see the module docstring).
 
-    Fitted attributes: ``classes_``, ``n_features_in_``, ``feature_names_in_`` (DataFrame
-    input), ``loss_curve_``, ``n_iter_``, ``history_`` (the npmlp History) and ``model_`` (the
-    npmlp MLP, trained on class indices: positions in ``classes_``).
+    Fitted attributes: ``classes_`` (0..k-1 for multi-label y), ``n_outputs_``,
+    ``n_features_in_``, ``feature_names_in_`` (DataFrame input), ``loss_curve_``, ``n_iter_``,
+    ``history_`` (the npmlp History) and ``model_`` (the npmlp MLP, trained on class indices:
+    positions in ``classes_``).
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
