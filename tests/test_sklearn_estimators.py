@@ -263,3 +263,6 @@ def test_classifier_multilabel_indicator_y():
     assert np.mean(predicted == Y) > 0.85  # per-label accuracy
     with pytest.raises(ValueError, match="multi-label now but was not"):
         clf.partial_fit(X, Y[:, 0])
+    chunked = MLPClassifier((16,), random_state=0).partial_fit(X[:75], Y[:75])  # no classes=
+    chunked.partial_fit(X[75:], Y[75:])
+    assert chunked.classes_.tolist() == [0, 1, 2] and chunked.predict(X).shape == Y.shape

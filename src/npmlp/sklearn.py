@@ -279,19 +279,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             w = w * (len(w) / w.sum())  # mean 1 (see the module docstring)
         return w
 
-    def _set_classes(self, y) -> None:
-        """classes_ (and n_outputs_): the sorted labels, or 0..k-1 for a multi-label y (n, k)
-        (scikit-learn's rule)."""
-        self.n_outputs_ = y.shape[1] if y.ndim == 2 else 1
-        self.classes_ = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
-
     def fit(self, X, y, sample_weight=None) -> MLPClassifier:
         """Train a new network on X (n, d) and labels y (n,), or a 0/1 label-indicator
         matrix y (n, k) (multi-label: k sigmoid outputs), for ``epochs`` epochs."""
         self._check_params()
         self.n_outputs_ = 1
         X, y = self._validate_Xy(X, y, reset=True)
-        self._set_classes(y)
+        self.n_outputs_ = y.shape[1] if y.ndim == 2 else 1
+        # the sorted labels, or 0..k-1 for a multi-label y (n, k) (scikit-learn's rule)
+        self.classes_ = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"y has one class only ({self.classes_.tolist()}); "
                              "classification needs at least two classes")
@@ -306,9 +302,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         first = not hasattr(self, "model_")
         if first:
             self._check_params()
-            self.n_outputs_ = 1
-            if np.ndim(y) == 2 and np.shape(y)[1] > 1 and classes is None:
-                classes = np.arange(np.shape(y)[1])  # multi-label: the label columns
+            self.n_outputs_ = np.shape(y)[1] if np.ndim(y) == 2 and np.shape(y)[1] > 1 else 1
+            if self._multilabel() and classes is None:
+                classes = np.arange(self.n_outputs_)  # multi-label: the label columns
             if classes is None:
                 raise ValueError("classes must be given at the first call to partial_fit "
                                  "(every label that will ever appear)")
@@ -319,8 +315,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"classes {np.unique(classes).tolist()} differ from those of the "
                              f"first call: {self.classes_.tolist()}")
-        if first:
-            self.n_outputs_ = np.shape(y)[1] if np.ndim(y) == 2 and np.shape(y)[1] > 1 else 1
         X, y = self._validate_Xy(X, y, reset=first)
         if first:
             self.classes_ = classes
