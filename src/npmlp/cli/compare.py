@@ -86,7 +86,8 @@ def run_compare(args) -> int:
         X, y, mode=args.mode, seeds=args.seeds or 5, seed=args.seed, batch_size=args.batch_size,
         epochs=args.epochs, validation_split=args.validation_split,
         parity_dtype=args.dtype or "float64", independent_dtype=args.dtype or "float32",
-        shuffle=not args.no_shuffle, out=args.out, layers=args.layers, units=args.units,
+        shuffle=not args.no_shuffle, out=args.out, layers=args.layers,
+        units=args.units or (64 if args.layers else None),  # recorded as used
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate,
         momentum=args.momentum, nesterov=args.nesterov, l2=args.l2, clipnorm=args.clipnorm,
         global_clipnorm=args.global_clipnorm, schedule=args.schedule,
