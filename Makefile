@@ -39,8 +39,8 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 
 # Timings against the peers that are installed (add torch by hand for the PyTorch column)
 bench: $(VENV)/.bench-installed
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/npmlp bench --workload seed --out runs/bench
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/npmlp bench --workload medium --out runs/bench-medium
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload seed --out runs/bench
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload medium --out runs/bench-medium
 
 # The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve.
 # NO_MKDOCS_2_WARNING: the theme's end-of-life banner is not about this project's docs.

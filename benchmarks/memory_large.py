@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import tracemalloc
 
+import bench
 import numpy as np
 
-from npmlp import MLP, SGD, Dense, bench
+from npmlp import MLP, SGD, Dense
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp.boundary import grid_predictions
 from npmlp.cli import main
+from npmlp.plotting.boundary import grid_predictions
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -42,7 +42,7 @@ def test_save_load_resume_is_bit_identical(tmp_path, dtype, optimizer):
     first = make(dtype, optimizer)
     first.fit(X, Y, epochs=3, **FIT)
     first.save(tmp_path / "half.npz")
-    history = npmlp.checkpoint.resume(tmp_path / "half.npz", X, Y, 3, **FIT)
+    history = npmlp.resume(tmp_path / "half.npz", X, Y, 3, **FIT)
     assert history.epoch == list(range(6))
     assert_same_model(straight, history.model)
 
@@ -62,7 +62,7 @@ def test_checkpoint_every_epoch_then_resume_from_it(tmp_path):
     assert ckpt.saved[-1].endswith("ckpt-05.npz")
     third = npmlp.load(tmp_path / "ckpt-03.npz")
     assert third.history.epoch == [0, 1, 2]
-    npmlp.checkpoint.resume(third, X, Y, 2, **FIT)
+    npmlp.resume(third, X, Y, 2, **FIT)
     assert_same_model(straight, third)
     assert_same_model(straight, npmlp.load(tmp_path / "ckpt-05.npz"))
 
@@ -162,11 +162,11 @@ def test_real_sigint_during_an_update_finishes_the_update(monkeypatch):
     original = Optimizer.apply
     count = {"n": 0}
 
-    def apply(self, params, grads):
+    def apply(self, params, grads, **kwargs):
         count["n"] += 1
         if count["n"] == 8:
             os.kill(os.getpid(), signal.SIGINT)  # delivered while this update runs
-        return original(self, params, grads)
+        return original(self, params, grads, **kwargs)
 
     monkeypatch.setattr(Optimizer, "apply", apply)
     m, seen = make(), WeightsAt()
@@ -208,11 +208,11 @@ def test_cli_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, capsys, 
     original = Optimizer.apply
     count = {"n": 0}
 
-    def apply(self, params, grads):
+    def apply(self, params, grads, **kwargs):
         count["n"] += 1
         if count["n"] == 9:
             os.kill(os.getpid(), signal.SIGINT)
-        return original(self, params, grads)
+        return original(self, params, grads, **kwargs)
 
     monkeypatch.setattr(Optimizer, "apply", apply)
     monkeypatch.chdir(tmp_path)

@@ -60,8 +60,8 @@ def test_wild_csv_trains_saves_and_predicts(wild, tmp_path, capsys):
     model = npmlp.load(model_path)
     assert model.feature_names == ["id", "größe", "farbe=blau", "farbe=grün", "farbe=rot",
                                    "wert"]
-    assert model.preprocessing.categories == {"farbe": ["blau", "grün", "rot"]}
-    assert model.preprocessing.impute == "median"
+    assert model.preprocessing["categories"] == {"farbe": ["blau", "grün", "rot"]}
+    assert model.preprocessing["impute"] == "median"
     capsys.readouterr()
     # predict: the same file, columns found by name, to stdout, with the score
     assert main(["predict", "--model", str(model_path), "--csv", str(wild), "--target",
@@ -115,15 +115,16 @@ def test_preprocessing_round_trips_through_save_and_is_checked(tmp_path):
     table = npmlp.datasets.read_table(path, "t", categorical="auto", impute="mean")
     assert table.X[1, 0] == pytest.approx(8 / 3)  # the mean of 1, 3, 4
     model = npmlp.mlp(table.X, table.y, 4, 1, 1, 0.0, verbose=0, seed=0).model
-    model.feature_names, model.preprocessing = table.feature_names, table.preprocessor
+    model.feature_names = table.feature_names
+    model.preprocessing = table.preprocessor.get_config()
     model.save(tmp_path / "m.npz")
     loaded = npmlp.load(tmp_path / "m.npz")
-    assert loaded.preprocessing.get_config() == table.preprocessor.get_config()
+    assert loaded.preprocessing == table.preprocessor.get_config()
     header, rows, _ = npmlp.datasets.predict_table(loaded, path)
     assert header == ["t", "prediction"] and len(rows) == 4
     bad = table.preprocessor.get_config() | {"fill": {"a": "nan?"}}
     with pytest.raises(ValueError, match="fill of 'a'"):
-        npmlp.preprocessing.TablePreprocessor.from_config(bad)
+        npmlp.datasets.TablePreprocessor.from_config(bad)
 
 
 def test_regression_standardize_scales_the_target_and_predicts_raw_values(tmp_path, capsys):

@@ -57,7 +57,7 @@ def test_math_is_mathml_and_equations_link_to_the_code(site):
     page = (site / "how-an-mlp-learns" / "index.html").read_text()
     assert page.count("<math") > 40
     assert "arithmatex" not in page and "\\frac" not in page and "\\(" not in page
-    assert 'href="../api/#npmlp.layers.Dense.forward"' in page
+    assert 'href="../api/#npmlp.nn.layers.Layer.forward"' in page
     assert 'href="../api/#npmlp.losses.BinaryCrossEntropy.logits_gradient"' in page
 
 

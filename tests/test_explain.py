@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp import activations, gradcheck
+from npmlp import activations
 from npmlp.cli import main
-from npmlp.explain import build_model, explain, format_trace, plot_trace
+from npmlp.diagnostics import gradcheck
+from npmlp.diagnostics.explain import build_model, explain, format_trace, plot_trace
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,8 @@ def test_output_dZ_is_A_minus_Y_over_m(seed_trace):
 def test_a_wrong_derivative_fails_the_check(monkeypatch):
     X, y = npmlp.datasets.dummy(n_samples=20, n_features=3, seed=1)
     # Twice the true tanh derivative: backprop is now wrong, finite differences are not.
-    monkeypatch.setattr(activations.Tanh, "derivative", lambda self, Z, A=None: 2 * (1 - A * A))
+    monkeypatch.setattr(activations.Tanh, "backward",
+                        lambda self, dA, Z, A, out=None, work=None: dA * 2 * (1 - A * A))
     trace = explain(X, y, layers=1, units=4, activation="tanh", batch_size=20)
     assert not trace.gradcheck_passed
     assert "FAIL" in "\n".join(format_trace(trace))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp.gradcheck import check_gradients
+from npmlp.diagnostics.gradcheck import check_gradients
 
 HIDDEN = ["sigmoid", "relu", "tanh", "leaky_relu"]
 OUTPUTS = [("sigmoid", 1, "binary_crossentropy"), ("softmax", 3, "categorical_crossentropy"),
@@ -46,7 +46,7 @@ def test_general_path_when_loss_does_not_pair_with_output(output):
     """MSE on a sigmoid/softmax output goes through g'(Z) * dL/dA (no logits shortcut)."""
     act, units, _ = output
     model, X, Y = build("tanh", (act, units, "mse"), 1, False)
-    assert not model._uses_logits_path()
+    assert not model.logits_path
     for record in check_gradients(model, X, Y):
         assert record["relative_error"] < 1e-6, record
 
@@ -70,6 +70,6 @@ def test_sample_weight_gradient():
         down = model.output_loss(Y, Z, A, w) + model.penalty()
         W[idx] = saved
         numeric[idx] = (up - down) / (2 * h)
-    from npmlp.gradcheck import relative_error
+    from npmlp.diagnostics.gradcheck import relative_error
 
     assert relative_error(analytic[0], numeric) < 1e-6

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp.io import MAX_CONFIG_BYTES, ModelFileError
+from npmlp.saving import MAX_CONFIG_BYTES, ModelFileError
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from npmlp import activations, losses
-from npmlp.gradcheck import relative_error
+from npmlp.diagnostics.gradcheck import relative_error
 
 
 def central_difference(f, P, h=1e-6):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import npmlp
-from npmlp.schedules import ExponentialDecay, InverseTimeDecay
+from npmlp.optimizers.schedules import ExponentialDecay, InverseTimeDecay
 
 
 def step(opt, W, g, times=1):

@@ -80,10 +80,10 @@ def test_results_md_header_is_escaped():
 
 
 def test_explain_histograms_share_an_x_scale(monkeypatch):
-    from npmlp import explain, plotting
+    from npmlp.diagnostics import explain
 
     kept = []
-    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig) or path)
+    monkeypatch.setattr(explain, "save_figure", lambda fig, path: kept.append(fig) or path)
     X, y = npmlp.datasets.dummy(n_samples=32, n_features=4, seed=0)
     trace = explain.explain(X, y, layers=3, units=4, activation="sigmoid", batch_size=32)
     explain.plot_trace(trace, "trace.png")

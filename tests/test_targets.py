@@ -7,7 +7,7 @@ import pytest
 
 import npmlp
 from npmlp.api import output_layer_for
-from npmlp.losses import BinaryCrossEntropy
+from npmlp.nn.losses import BinaryCrossEntropy
 
 
 @pytest.fixture

@@ -1,25 +1,30 @@
 """npmlp: a multi-layer perceptron written from scratch in NumPy, proven against Keras."""
 
-from npmlp import activations, datasets, initializers, losses, metrics, optimizers, schedules
-from npmlp.api import mlp
-from npmlp.boundary import plot_decision_boundary
-from npmlp.callbacks import Callback, EarlyStopping, History, ProgressPrinter
-from npmlp.checkpoint import ModelCheckpoint
-from npmlp.io import ModelFileError, load
-from npmlp.layers import L2, Dense
-from npmlp.model import MLP
-from npmlp.optimizers import SGD, Adam, Optimizer, RMSprop
-from npmlp.plotting import plot_history
-from npmlp.schedules import ExponentialDecay, InverseTimeDecay, LearningRateSchedule
+from npmlp import datasets, optimizers
+from npmlp._version import __version__
+from npmlp.api import mlp, resume
+from npmlp.callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    ModelCheckpoint,
+    ProgressPrinter,
+)
+from npmlp.model import MLP, load
+from npmlp.nn import activations, initializers, losses, metrics
+from npmlp.nn.layers import Dense
+from npmlp.nn.regularizers import L2
+from npmlp.optimizers import SGD, Adam, Optimizer, RMSprop, schedules
+from npmlp.optimizers.schedules import ExponentialDecay, InverseTimeDecay, LearningRateSchedule
+from npmlp.plotting import plot_decision_boundary, plot_history
+from npmlp.saving import ModelFileError
 from npmlp.training import DivergenceError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
-    "ModelFileError", "ModelCheckpoint", "mlp", "load", "plot_history", "plot_decision_boundary",
-    "activations", "losses", "initializers", "optimizers", "schedules", "metrics", "datasets",
-    "__version__",
+    "ModelFileError", "ModelCheckpoint", "mlp", "resume", "load", "plot_history",
+    "plot_decision_boundary", "activations", "losses", "initializers", "optimizers",
+    "schedules", "metrics", "datasets", "__version__",
 ]

@@ -164,3 +164,19 @@ def _object_labels(A: np.ndarray, name: str) -> np.ndarray:
         return A.astype(str)
     kinds = sorted({type(v).__name__ for v in flat})
     raise TypeError(f"{name} mixes value types {kinds}; expected all numbers or all strings")
+
+
+def check_sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
+    """None, or a finite non-negative (n,) array in dtype with a positive sum."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf" or w.dtype.kind == "b":
+        raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and >= 0")
+    if not w.any():
+        raise ValueError("sample_weight is all zeros: nothing to learn from")
+    return np.ascontiguousarray(w, dtype=dtype)

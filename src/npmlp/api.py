@@ -1,21 +1,25 @@
-"""The seed's one-call function: build an MLP for (X, y), train it, return the History."""
+"""The seed's one-call function (build an MLP for (X, y), train it, return the History), the
+model builder shared by the CLI, compare and explain, and ``resume``."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
 from npmlp import optimizers
 from npmlp._validation import check_positive_int, check_X, check_y
 from npmlp.callbacks import History
-from npmlp.layers import L2, Dense
-from npmlp.model import MLP
-from npmlp.targets import infer_output
+from npmlp.model import MLP, load
+from npmlp.model.targets import infer_output
+from npmlp.nn.layers import Dense
+from npmlp.nn.regularizers import L2
 
 
 def output_layer_for(y, task: str | None = None) -> Dense:
     """Two classes -> Dense(1, sigmoid); k > 2 classes or one-hot rows -> Dense(k, softmax);
     0/1 columns that are not one-hot -> Dense(k, sigmoid) (multi-label); floats (not all 0/1)
-    or task="regression" -> Dense(k, linear). See ``npmlp.targets.infer_output``."""
+    or task="regression" -> Dense(k, linear). See ``npmlp.model.targets.infer_output``."""
     units, activation = infer_output(np.asarray(y), task)
     return Dense(units, activation=activation)
 
@@ -90,3 +94,16 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, verbose=verbose, callbacks=callbacks,
                      split=split)
+
+
+def resume(model, X, y, epochs: int, **fit_options) -> History:
+    """Continue training ``model`` (an MLP or the path of a saved one) for ``epochs`` more
+    epochs on (X, y); bit-identical to never having stopped when the model was saved at an
+    epoch end and (X, y) and the fit options are the same. Returns the History (all epochs)."""
+    if isinstance(model, (str, os.PathLike)):
+        model = load(model)
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an npmlp.MLP or a path, got {type(model).__name__}")
+    epochs = check_positive_int(epochs, "epochs", minimum=0)
+    done = 0 if model.history is None else len(model.history.epoch)
+    return model.fit(X, y, epochs=done + epochs, initial_epoch=done, **fit_options)

@@ -29,12 +29,12 @@ except ImportError as exc:  # validate_data is new in scikit-learn 1.6
                       "pip install 'npmlp[sklearn]'") from exc
 
 from npmlp import optimizers
-from npmlp._validation import check_dtype, check_positive_int, check_real
+from npmlp._validation import check_dtype, check_positive_int, check_real, check_sample_weight
 from npmlp.callbacks import EarlyStopping, History
-from npmlp.layers import L2, Dense
 from npmlp.model import MLP
-from npmlp.targets import TargetEncoder
-from npmlp.training import check_sample_weight
+from npmlp.model.targets import TargetEncoder
+from npmlp.nn.layers import Dense
+from npmlp.nn.regularizers import L2
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

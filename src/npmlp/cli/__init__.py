@@ -1,6 +1,6 @@
 """The ``npmlp`` command: parses arguments and calls the public API, nothing more.
 
-One module per subcommand (train, predict, compare, explain, bench), each with an
+One module per subcommand (train, predict, compare, explain), each with an
 ``add_command(subparsers)`` that declares its options and sets ``func`` to what runs it;
 ``options`` holds what the training commands share.
 """
@@ -13,14 +13,14 @@ import sys
 import warnings
 
 import npmlp
-from npmlp.cli import bench, compare, explain, predict, train
+from npmlp.cli import compare, explain, predict, train
 from npmlp.cli._stdout import pipe_safe_stdout
 from npmlp.cli.options import add_model_options, load_data, mlp_options
 from npmlp.training import DivergenceError
 
 __all__ = ["build_parser", "main", "add_model_options", "load_data", "mlp_options"]
 
-COMMANDS = (train, predict, compare, explain, bench)
+COMMANDS = (train, predict, compare, explain)
 
 
 def build_parser() -> argparse.ArgumentParser:

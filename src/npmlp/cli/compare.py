@@ -12,6 +12,8 @@ from npmlp.cli.options import (
     positive_float,
     positive_int,
 )
+from npmlp.compare import compare, keras_bridge
+from npmlp.compare.report import tables
 
 
 def add_command(sub) -> None:
@@ -71,16 +73,11 @@ def check_compare(args) -> None:
 
 
 def run_compare(args) -> int:
-    from npmlp.compare import keras_bridge
-
     try:
         keras_bridge.require_keras()
     except ImportError as exc:
         print(f"npmlp compare: error: {exc}", file=sys.stderr)
         return 3
-    from npmlp.compare import compare
-    from npmlp.compare.report import tables
-
     X, y = load_data(args)
     result = compare(
         X, y, mode=args.mode, seeds=args.seeds or 5, seed=args.seed, batch_size=args.batch_size,

@@ -11,6 +11,7 @@ from npmlp.cli.options import (
     positive_float,
     positive_int,
 )
+from npmlp.diagnostics import explain
 
 
 def add_command(sub) -> None:
@@ -33,8 +34,6 @@ def add_command(sub) -> None:
 
 
 def run_explain(args) -> int:
-    from npmlp import explain
-
     X, y = load_data(args)
     trace = explain.explain(X, y, layers=args.layers, units=args.units or 64,
                             activation=args.activation, batch_size=args.batch_size,

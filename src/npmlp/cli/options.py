@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 
 import npmlp
+from npmlp.model.targets import infer_output
+from npmlp.training import validation_split_index
 
 SYNTHETIC = tuple(npmlp.datasets.GENERATORS)
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
@@ -209,9 +211,6 @@ def load_data(args):
             options["n_samples"] = args.samples
         X, y = npmlp.datasets.GENERATORS[args.dataset or "dummy"](**options)
     if getattr(args, "standardize", False):
-        from npmlp.targets import infer_output
-        from npmlp.training import validation_split_index
-
         split = getattr(args, "validation_split", 0.0) or 0.0
         n_train = max(validation_split_index(len(X), split) if 0 < split < 1 else len(X), 1)
         args.scaler = npmlp.datasets.Standardizer().fit(X[:n_train])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shlex
 import sys
 import time
@@ -15,6 +16,7 @@ from npmlp.cli.options import (
     mlp_options,
     positive_int,
 )
+from npmlp.model.targets import infer_output
 
 
 def add_command(sub) -> None:
@@ -55,8 +57,6 @@ def check_train(args) -> None:
 def _for_saving(args, model):
     """The model to save: with --standardize, a copy that takes raw features and predicts raw
     values; with --categorical/--impute, the preprocessing goes with it."""
-    import copy
-
     scaled = getattr(args, "scaler", None) is not None
     target_scaled = getattr(args, "target_scaler", None) is not None
     prep = getattr(args, "preprocessor", None)
@@ -66,11 +66,10 @@ def _for_saving(args, model):
     if scaled:
         args.scaler.fold_into(folded)
     if target_scaled:
-        from npmlp.preprocessing import fold_target_scaling
-
-        fold_target_scaling(folded, args.target_scaler.mean_, args.target_scaler.scale_)
-    if prep is not None:
-        folded.preprocessing = prep
+        scaler = args.target_scaler
+        npmlp.datasets.fold_target_scaling(folded, scaler.mean_, scaler.scale_)
+    if prep is not None:  # a JSON dict saved with the model, applied by npmlp predict
+        folded.preprocessing = prep.get_config()
     return folded
 
 
@@ -103,15 +102,13 @@ def run_train(args) -> int:
                 and args.feature_names != model.feature_names:
             raise ValueError(f"{args.csv} makes the features {args.feature_names[:10]}, but "
                              f"the model at {args.resume} takes {model.feature_names[:10]}")
-        history = npmlp.checkpoint.resume(
+        history = npmlp.resume(
             model, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
             verbose=0 if args.quiet else 1, callbacks=callbacks)
         args.save = args.save or args.resume
     else:
         if args.plot_boundary:
-            from npmlp.targets import infer_output
-
             if infer_output(y, args.task)[1] == "linear":
                 raise ValueError("--plot-boundary draws a classifier's regions; this is a "
                                  "regression")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from npmlp import schedules
 from npmlp.api import build_mlp
 from npmlp.compare.independent import IndependentResult, run_independent
 from npmlp.compare.parity import ParityResult, run_parity
 from npmlp.compare.report import write_report
 from npmlp.model import MLP
+from npmlp.optimizers import schedules
 
 MODES = ("parity", "independent", "both")
 

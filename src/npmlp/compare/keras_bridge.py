@@ -14,9 +14,12 @@ import contextlib
 
 import numpy as np
 
-from npmlp import initializers, schedules
-from npmlp.layers import L2, Dense
+from npmlp.compare._quiet_import import quiet_stderr
 from npmlp.model import MLP
+from npmlp.nn import activations, initializers
+from npmlp.nn.layers import Dense
+from npmlp.nn.regularizers import L2
+from npmlp.optimizers import schedules
 
 INSTALL_HINT = "pip install 'npmlp[tensorflow]'"
 KERAS_INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal")
@@ -29,8 +32,6 @@ def require_keras():
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        from npmlp.compare._quiet_import import quiet_stderr
-
         with quiet_stderr():  # TensorFlow's start-up lines, printed before its log level acts
             import keras
     except ImportError as exc:
@@ -170,7 +171,6 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
 
 def _activation(layer):
     """npmlp activation (name or object) of a Keras Dense layer."""
-    from npmlp import activations
 
     act = layer.activation
     name = getattr(act, "__name__", type(act).__name__)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from npmlp.io import atomic_write
+from npmlp._files import atomic_write
+from npmlp._version import __version__
 from npmlp.plotting import draw_metric, new_figure, save_figure
 
 STYLE = {"npmlp": "-", "keras": "--"}
@@ -23,10 +24,8 @@ FLOOR = 1e-20  # where an exact 0 difference is drawn on the log axis
 
 def library_versions() -> dict:
     """Versions of Python, NumPy, npmlp, TensorFlow and Keras (None where missing)."""
-    import npmlp
-
     versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "npmlp": npmlp.__version__}
+                "npmlp": __version__}
     for name in ("tensorflow", "keras"):
         try:
             versions[name] = __import__(name).__version__

@@ -1,0 +1,55 @@
+"""Writing files so that nothing is lost: a temp file beside the target, fsync, rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it;
+    missing parent folders are created."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    # Missing folders are made, from Python as from the command line (--save, --plot, --out).
+    directory.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            # mkstemp makes the file 0600; give it the mode a plain open() would (or keep the
+            # mode of the file it replaces), so a saved model is as readable as any other.
+            os.fchmod(f.fileno(), path.stat().st_mode & 0o7777 if path.exists()
+                      else 0o666 & ~_umask())
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

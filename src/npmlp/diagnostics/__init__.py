@@ -1,0 +1,1 @@
+"""Diagnostics: finite-difference gradient checks and ``explain`` (one step, recorded)."""

@@ -1,0 +1,440 @@
+"""The MLP: a sequence of layers, a loss and an optimizer, and the one training step.
+
+Forward: ``A_0 = X``; for each layer ``A_l = layer.forward(A_{l-1})`` (for ``Dense``:
+``Z_l = A_{l-1} @ W_l + b_l``, ``A_l = g_l(Z_l)``). Backward: at the output ``dZ = (A - Y) / m``
+for sigmoid+BCE and softmax+CE (the logits path, ``Loss.logits_gradient``), otherwise
+``dZ = g'(Z) * dL/dA``; then each layer, from the last, turns its ``dA`` into its gradients and
+the ``dA`` of the layer below (``dW = A_prev.T @ dZ``, ``db = sum(dZ)``, ``dA_prev = dZ @ W.T``).
+
+``train_step`` is what ``fit`` runs, batch after batch: the same code a reader follows, in
+buffers allocated once per batch size (``Workspace``) and with every parameter a view of one
+flat array (``Parameters``), so the optimizer updates them all at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import numpy as np
+
+from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_X, check_y
+from npmlp.callbacks.history import History
+from npmlp.model.state import save as save_model
+from npmlp.model.targets import TargetEncoder, kind_for
+from npmlp.nn import losses, metrics
+from npmlp.nn.layers import Layer
+from npmlp.nn.parameters import Parameters
+from npmlp.nn.workspace import Workspace
+from npmlp.optimizers import SGD, Optimizer
+from npmlp.optimizers import get as get_optimizer
+from npmlp.training import fit as train
+
+PREDICT_BATCH = 8192  # rows per forward pass at predict time (bounds memory, not results)
+
+
+def _n_classes(Y: np.ndarray) -> int:
+    """Distinct classes present in an encoded Y (binary column or one-hot rows)."""
+    if Y.shape[1] == 1:
+        return len(np.unique(Y))
+    return int(np.count_nonzero(Y.any(axis=0)))
+
+
+class MLP:
+    """A multi-layer perceptron trained by mini-batch gradient descent.
+
+    ``layers`` is a list of layers (``Dense``); the last one is the output layer. ``loss``
+    defaults from the output activation (sigmoid -> binary cross-entropy, softmax ->
+    categorical cross-entropy, otherwise mean squared error); ``optimizer`` defaults to
+    ``SGD(0.01)``. One ``np.random.Generator(seed)`` drives initialisation and shuffling; every
+    array is kept in ``dtype``.
+    """
+
+    def __init__(self, layers: list[Layer], *, input_dim: int | None = None, loss=None,
+                 optimizer: Optimizer | str | None = None, seed: int | None = None,
+                 dtype: str = "float32"):
+        if isinstance(layers, Layer):
+            layers = [layers]
+        if not isinstance(layers, (list, tuple)) or not layers:
+            raise TypeError(f"layers must be a non-empty list of npmlp.Dense, got {layers!r}")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}] must be npmlp.Dense, got {type(layer).__name__}")
+        if seed is not None:
+            seed = check_positive_int(seed, "seed", minimum=0)
+        self.layers = list(layers)
+        self.dtype = check_dtype(dtype)
+        out = self.layers[-1]
+        self.loss = losses.default_for(out.activation.name) if loss is None else losses.get(loss)
+        self.optimizer = SGD() if optimizer is None else get_optimizer(optimizer)
+        # sigmoid+BCE and softmax+CE: the loss computes A from Z and dZ = (A - Y) / ... itself
+        self.logits_path = self.loss.pairs_with(out.activation)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        # Seeds the random/stratified validation split: fixed for the model's life (and saved),
+        # so every fit() and a resumed run hold out the same samples.
+        self.split_seed = seed if seed is not None else int(np.random.SeedSequence().entropy)
+        self.kind = kind_for(out.activation.name, out.units)
+        self.metric_name, self._metric_sum = metrics.for_kind(self.kind)
+        self.encoder: TargetEncoder | None = None
+        self.input_dim: int | None = None
+        # Column names of the training data (a DataFrame or a CSV), saved with the model and
+        # checked at predict time; None when it was trained on plain arrays.
+        self.feature_names: list[str] | None = None
+        self.history: History | None = None
+        self.stop_training = False
+        self.parameters: Parameters | None = None
+        self._workspaces: dict[int, list[Workspace]] = {}
+        self._work: list[Workspace] | None = None  # where the last training forward ran
+        if input_dim is not None:
+            self.build(input_dim)
+
+    # --- structure ------------------------------------------------------------------------
+
+    @property
+    def built(self) -> bool:
+        return self.input_dim is not None
+
+    def build(self, input_dim: int) -> MLP:
+        """Lay out every parameter in one flat array and draw the starting weights."""
+        self.input_dim = check_positive_int(input_dim, "input_dim")
+        specs, fan_in = [], self.input_dim
+        for layer in self.layers:
+            specs.append([shape for _, shape in layer.build(fan_in)])
+            fan_in = layer.units
+        self.parameters = Parameters([s for shapes in specs for s in shapes], self.dtype)
+        self._counts = [len(shapes) for shapes in specs]
+        self._bind()
+        for layer in self.layers:
+            layer.initialize(self.rng)
+        self._workspaces, self._work = {}, None
+        return self
+
+    def param_shapes(self, input_dim: int) -> list[tuple[int, ...]]:
+        """[W1.shape, b1.shape, ...] for inputs of ``input_dim`` features (nothing allocated)."""
+        shapes, fan_in = [], input_dim
+        for layer in self.layers:
+            shapes += [shape for _, shape in layer.build(fan_in)]
+            fan_in = layer.units
+        return shapes
+
+    def _bind(self) -> None:
+        """Give each layer its views of the flat parameter and gradient arrays."""
+        start = 0
+        for layer, count in zip(self.layers, self._counts):
+            end = start + count
+            layer.bind(self.parameters.arrays[start:end], self.parameters.grads[start:end])
+            start = end
+
+    def __getstate__(self) -> dict:
+        # The buffers are scratch; the layers get their views again in __setstate__.
+        return {**self.__dict__, "_workspaces": {}, "_work": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.parameters is not None:
+            self._bind()
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise RuntimeError(f"the model has no weights yet: call fit() or build() before {what}")
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """[W1, b1, W2, b2, ...]: views of ``parameters.flat``, updated in place."""
+        return [] if self.parameters is None else self.parameters.arrays
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        """[dW1, db1, dW2, db2, ...] from the last backward pass."""
+        return [] if self.parameters is None else self.parameters.grads
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of [W1, b1, W2, b2, ...] in Keras's order and layout."""
+        self._require_built("get_weights()")
+        return [np.array(p, copy=True) for p in self.params]
+
+    def set_weights(self, weights) -> None:
+        """Load [W1, b1, ...] (copied into the model's arrays); builds the model if needed."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights must be a list of arrays [W1, b1, ...], got "
+                            f"{type(weights).__name__}")
+        arrays = []
+        for i, w in enumerate(weights):
+            w = _to_numpy(w, f"weights[{i}]")
+            if w.dtype.kind not in "iuf":
+                raise TypeError(f"weights[{i}] must be numeric, got dtype {w.dtype}")
+            arrays.append(w)
+        if not self.built:
+            if not arrays or arrays[0].ndim != 2:
+                raise ValueError("weights[0] must be 2-D (fan_in, units), got "
+                                 f"{arrays[0].shape if arrays else 'no arrays'}")
+            self.build(arrays[0].shape[0])
+        if len(arrays) != len(self.params):
+            raise ValueError(f"set_weights expects {len(self.params)} arrays "
+                             f"(W and b for {len(self.layers)} layers), got {len(arrays)}")
+        for i, (p, w) in enumerate(zip(self.params, arrays)):
+            if w.shape != p.shape:
+                raise ValueError(f"weights[{i}] has shape {w.shape}, expected {p.shape}")
+            if not np.isfinite(w).all():
+                raise ValueError(f"weights[{i}] contains NaN or infinity")
+        for p, w in zip(self.params, arrays):
+            p[...] = w
+
+    # --- one step -------------------------------------------------------------------------
+
+    def workspace(self, m: int, cache: dict | None = None) -> list[Workspace]:
+        """Each layer's Workspace for a batch of m rows (views of a larger one if there is)."""
+        cache = self._workspaces if cache is None else cache
+        work = cache.get(m)
+        if work is None:
+            full = max(cache, default=0)
+            work = ([w.view(m) for w in cache[full]] if full > m else
+                    [layer.workspace(m, self.dtype) for layer in self.layers])
+            cache[m] = work
+        return work
+
+    def _forward(self, X: np.ndarray, work: list[Workspace], training: bool) -> np.ndarray:
+        """Every layer's forward but the output activation's; returns the output Z."""
+        A = X
+        for layer, w in zip(self.layers[:-1], work):
+            A = layer.forward(A, w, training)
+        return self.layers[-1].pre_activation(A, work[-1], training)
+
+    def _output(self, Y: np.ndarray, Z: np.ndarray, work: list[Workspace],
+                sample_weight: np.ndarray | None) -> float:
+        """A = g(Z) into the output workspace, and the data loss (logits path where exact)."""
+        w = work[-1]
+        if self.logits_path:
+            return self.loss.logits_forward(Y, Z, w.A, w, sample_weight)
+        A = self.layers[-1].activation.forward(Z, out=w.A, work=w)
+        return self.loss(Y, A, sample_weight, w)
+
+    def penalty(self) -> float:
+        """Sum of the layers' regularization terms."""
+        return sum(layer.penalty() for layer in self.layers)
+
+    def backward(self, Y: np.ndarray, sample_weight: np.ndarray | None = None,
+                 trace=None) -> None:
+        """Fill every layer's gradients from the last training forward pass.
+
+        ``trace(i, name, array)``, if given, sees each layer's dA and dZ (``npmlp explain``).
+        """
+        work = self.last_pass
+        last = len(self.layers) - 1
+        out, w = self.layers[-1], work[-1]
+        below = work[last - 1].dA if last else None
+        at = (lambda i: None) if trace is None else (lambda i: functools.partial(trace, i))
+        if self.logits_path:
+            dZ = self.loss.logits_gradient(Y, w.A, sample_weight, out=w.dA)
+            dA = out.backward_linear(dZ, w, below, at(last))
+        else:
+            dA = self.loss.derivative(Y, w.A, sample_weight, out=w.dA)
+            dA = out.backward(dA, w, below, at(last))
+        for i in range(last - 1, -1, -1):
+            dA = self.layers[i].backward(dA, work[i], work[i - 1].dA if i else None, at(i))
+
+    def train_step(self, X: np.ndarray, Y: np.ndarray,
+                   sample_weight: np.ndarray | None = None) -> tuple[float, float]:
+        """Forward, loss (before the update, with the penalty), backward, optimizer step.
+
+        Returns ``(loss, metric_sum)``. If the loss is not finite the weights are left as
+        they were and ``(loss, nan)`` is returned so the caller can stop.
+        """
+        loss = self.forward_loss(X, Y, sample_weight)
+        if not math.isfinite(loss):
+            return loss, math.nan
+        out = self.last_pass[-1]
+        metric_sum = self._metric_sum(Y, out.A, out)
+        self.backward(Y, sample_weight)
+        self.apply_gradients()
+        return loss, metric_sum
+
+    def forward_loss(self, X: np.ndarray, Y: np.ndarray,
+                     sample_weight: np.ndarray | None = None) -> float:
+        """The training forward pass on a batch and its loss (data loss + penalty); the pass
+        is kept in ``last_pass`` for ``backward``."""
+        work = self._work = self.workspace(X.shape[0])
+        Z = self._forward(X, work, training=True)
+        return self._output(Y, Z, work, sample_weight) + self.penalty()
+
+    @property
+    def last_pass(self) -> list[Workspace]:
+        """Each layer's Workspace of the last training forward pass (A_prev, Z, A, dA...)."""
+        if self._work is None:
+            raise RuntimeError("no training forward pass yet")
+        return self._work
+
+    def apply_gradients(self) -> None:
+        """The optimizer's step on every parameter, from the gradients of ``backward``."""
+        P = self.parameters
+        self.optimizer.apply(P.arrays, P.grads, flat=(P.flat, P.grad))
+
+    def evaluate_arrays(self, X: np.ndarray, Y: np.ndarray, batch_size: int,
+                        sample_weight: np.ndarray | None = None, cache: dict | None = None
+                        ) -> dict:
+        """{"loss", metric} over (X, Y) in batches, weighted by batch size (Keras's rule)."""
+        n = X.shape[0]
+        penalty = self.penalty()
+        total_loss = total_metric = 0.0
+        for start in range(0, n, batch_size):
+            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
+            work = self.workspace(Xb.shape[0], cache)
+            Z = self._forward(Xb, work, training=False)
+            total_loss += (self._output(Yb, Z, work, wb) + penalty) * Xb.shape[0]
+            total_metric += self._metric_sum(Yb, work[-1].A, work[-1])
+        return {"loss": total_loss / n, self.metric_name: total_metric / n}
+
+    # --- the same passes, for readers, tests and diagnostics -----------------------------------
+
+    def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
+        """A_L (a new array) for a batch X (m, input_dim); with ``training`` the pass is kept
+        for ``backward``."""
+        work = self._work = self.workspace(X.shape[0]) if training else \
+            [layer.workspace(X.shape[0], self.dtype) for layer in self.layers]
+        Z = self._forward(X, work, training)
+        return np.array(self.layers[-1].activation.forward(Z, out=work[-1].A, work=work[-1]))
+
+    def forward_output(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Z, A) of the output layer for X, in new arrays (evaluation)."""
+        work = [layer.workspace(X.shape[0], self.dtype) for layer in self.layers]
+        Z = self._forward(X, work, training=False)
+        return Z, self.layers[-1].activation.forward(Z, out=work[-1].A, work=work[-1])
+
+    def output_loss(self, Y: np.ndarray, Z: np.ndarray, A: np.ndarray,
+                    sample_weight: np.ndarray | None = None) -> float:
+        """Data loss of a batch from the output layer's Z and A (logits path where exact)."""
+        if self.logits_path:
+            return self.loss.from_logits(Y, Z, sample_weight)
+        return self.loss(Y, A, sample_weight)
+
+    # --- the public API on user data ----------------------------------------------------------
+
+    def _prepare(self, X, y, fitting: bool,
+                 require_classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Validate X and y and encode y as the output layer's Y."""
+        names = self.check_feature_names(X)
+        X = check_X(X, self.dtype, n_features=self.input_dim if self.built else None)
+        y = check_y(y, X.shape[0])
+        if fitting and self.encoder is None:
+            encoder = TargetEncoder.for_targets(y, self.kind, self.layers[-1].units)
+        else:
+            encoder = self.encoder
+        if encoder is None:
+            raise RuntimeError("the model has not been fitted: call fit() first")
+        Y = encoder.encode(y, self.dtype)
+        if fitting and self.encoder is None:
+            # Only the first fit must see two classes: later calls continue training and
+            # may bring a single-class chunk (partial_fit, streaming).
+            if require_classes and self.kind in ("binary", "multiclass") and _n_classes(Y) < 2:
+                raise ValueError("y has one class only; classification needs at least two")
+            self.encoder = encoder
+        if fitting and self.feature_names is None and names is not None:
+            self.feature_names = names
+        return X, Y
+
+    def check_feature_names(self, X) -> list[str] | None:
+        """X's column names (DataFrames), refused if they differ from those of training."""
+        columns = getattr(X, "columns", None)
+        if columns is None or not hasattr(X, "to_numpy"):
+            return None
+        names = [str(c) for c in columns]
+        self.check_column_names(names, "X's")
+        return names
+
+    def check_column_names(self, names: list[str], whose: str, hint: str = "") -> None:
+        """Refuse column names that differ from the training ones (missing, extra, reordered)."""
+        expected = self.feature_names
+        if expected is None or names == expected:
+            return
+        missing = [c for c in expected if c not in names]
+        extra = [c for c in names if c not in expected]
+        detail = (f"missing {missing}, unexpected {extra}" if missing or extra
+                  else "the same columns in another order")
+        raise ValueError(f"{whose} columns differ from those the model was trained on "
+                         f"({detail}); expected {expected}{hint if extra else ''}")
+
+    def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+            verbose: int = 1, callbacks=None, sample_weight=None, split: str = "tail",
+            steps_per_epoch: int | None = None, initial_epoch: int = 0,
+            threads: int | None = None) -> History:
+        """Train; returns a History (Keras's semantics: see ``npmlp.training.fit``).
+
+        ``split``: "tail" (Keras: the last fraction is the validation set), "random" or
+        "stratified" (drawn from the model's seed: the same samples on every call).
+        ``sample_weight`` (n,) multiplies each sample's loss (the batch loss is still divided
+        by the batch size, as in Keras). With ``y=None``, ``X`` is an iterable of
+        ``(X_batch, y_batch)`` (streaming). ``threads``: BLAS threads while training (default:
+        chosen from the layer sizes, see ``npmlp.training.threads``).
+        """
+        return train(self, X, y, batch_size=batch_size, epochs=epochs,
+                     validation_split=validation_split, validation_data=validation_data,
+                     shuffle=shuffle, verbose=verbose, callbacks=callbacks,
+                     sample_weight=sample_weight, split=split, steps_per_epoch=steps_per_epoch,
+                     initial_epoch=initial_epoch, threads=threads)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Output activations A (n, units): probabilities for sigmoid/softmax outputs."""
+        self._require_built("predict")
+        self.check_feature_names(X)
+        X = check_X(X, self.dtype, n_features=self.input_dim)
+        A = np.empty((X.shape[0], self.layers[-1].units), self.dtype)
+        cache: dict = {}  # buffers for this call only: predicting on a big X keeps no memory
+        for s in range(0, X.shape[0], PREDICT_BATCH):
+            Xb = X[s:s + PREDICT_BATCH]
+            work = self.workspace(Xb.shape[0], cache)
+            Z = self._forward(Xb, work, training=False)
+            self.layers[-1].activation.forward(Z, out=A[s:s + Xb.shape[0]], work=work[-1])
+        return A
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels in the user's own values (classification) or values (regression)."""
+        A = self.predict_proba(X)
+        if self.encoder is None:
+            # Never fitted (weights set by hand): labels are output indices / raw values.
+            return TargetEncoder(self.kind, self.layers[-1].units,
+                                 np.array([0, 1]) if self.kind == "binary" else None).decode(A)
+        return self.encoder.decode(A)
+
+    def evaluate(self, X, y, batch_size: int = 32) -> dict:
+        """{"loss": ..., "accuracy" (or "mae"): ...} on (X, y), the L2 penalty included."""
+        self._require_built("evaluate")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        X = check_X(X, self.dtype, n_features=self.input_dim)
+        y = check_y(y, X.shape[0])
+        # A model given weights by hand was never fitted: read y's classes for this call only.
+        encoder = self.encoder or TargetEncoder.for_targets(y, self.kind, self.layers[-1].units)
+        return self.evaluate_arrays(X, encoder.encode(y, self.dtype), batch_size, cache={})
+
+    def save(self, path: str | Path) -> None:
+        """Write weights, config, optimizer state and history to one .npz (atomically)."""
+        self._require_built("save()")
+        save_model(self, path)
+
+    def get_config(self) -> dict:
+        return {"layers": [layer.get_config() for layer in self.layers],
+                "input_dim": self.input_dim, "loss": self.loss.get_config(),
+                "optimizer": self.optimizer.get_config(), "seed": self.seed,
+                "split_seed": self.split_seed, "feature_names": self.feature_names,
+                "dtype": self.dtype.name}
+
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts."""
+        lines = [f"{'layer':<28}{'output':<14}{'params':>10}"]
+        fan_in, total = self.input_dim, 0
+        for i, layer in enumerate(self.layers):
+            count = (fan_in + 1) * layer.units if fan_in else 0
+            total += count
+            lines.append(f"{f'dense_{i} ({layer.activation.name})':<28}"
+                         f"{f'(None, {layer.units})':<14}{count:>10}")
+            fan_in = layer.units
+        lines.append(f"total params: {total}; loss: {self.loss.name}; "
+                     f"optimizer: {self.optimizer!r}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        sizes = [self.input_dim] + [layer.units for layer in self.layers]
+        return f"MLP({'-'.join(str(s) for s in sizes)}, loss={self.loss.name!r})"

@@ -1,0 +1,195 @@
+"""Layers: each owns its forward and backward pass, its parameters and its configuration.
+
+Notation: rows are samples. ``A_prev`` is ``(m, fan_in)``, ``W`` is ``(fan_in, fan_out)``
+(Keras's kernel layout), ``b`` is ``(fan_out,)``, ``Z`` and ``A`` are ``(m, fan_out)``.
+Ng's and Nielsen's texts write the transpose (``Z = W A_prev + b`` with samples as columns).
+
+A layer's life: ``build(fan_in)`` names the shapes of its parameters; the model lays every
+parameter out in one flat array and hands each layer its views (``bind``); ``initialize``
+draws the starting values. Each step then calls ``forward(A_prev, work)`` and
+``backward(dA, work)`` with the layer's ``Workspace`` for that batch size, so nothing is
+allocated; ``dW`` and ``db`` hold the gradient of the batch-mean loss (the ``1/m`` is already
+inside ``dZ``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from npmlp._validation import check_positive_int
+from npmlp.nn import activations, initializers
+from npmlp.nn.regularizers import L2
+from npmlp.nn.workspace import Workspace
+
+Trace = Callable[[str, np.ndarray], None]  # trace(name, array): records a step (npmlp explain)
+
+
+class Layer:
+    """Base class. ``activation`` is the layer's last elementwise function (the loss may fuse
+    it: the logits path); ``units`` is the output width once built."""
+
+    activation: activations.Activation = activations.Linear()
+    units: int
+
+    def build(self, fan_in: int) -> list[tuple[str, tuple[int, ...]]]:
+        """Fix the input width; return [(name, shape)] of the trainable parameters."""
+        raise NotImplementedError
+
+    def bind(self, arrays: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Take the views that hold the parameters and their gradients."""
+
+    def initialize(self, rng: np.random.Generator) -> None:
+        """Draw the starting values into the bound parameters."""
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return []
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return []
+
+    def workspace(self, m: int, dtype) -> Workspace:
+        return Workspace(m, self.units, dtype)
+
+    def forward(self, A_prev: np.ndarray, work: Workspace, training: bool = True) -> np.ndarray:
+        """A = g(pre_activation(A_prev)), written into ``work.A``."""
+        Z = self.pre_activation(A_prev, work, training)
+        return self.activation.forward(Z, out=work.A, work=work)
+
+    def pre_activation(self, A_prev: np.ndarray, work: Workspace,
+                       training: bool = True) -> np.ndarray:
+        """Z, written into ``work.Z``; remembers A_prev for backward."""
+        raise NotImplementedError
+
+    def backward(self, dA: np.ndarray, work: Workspace, dA_prev: np.ndarray | None = None,
+                 trace: Trace | None = None) -> np.ndarray | None:
+        """dZ = dA * g'(Z) (in place in dA), then ``backward_linear``."""
+        if trace is not None:
+            trace("dA", dA)
+        dZ = self.activation.backward(dA, work.Z, work.A, out=dA, work=work)
+        return self.backward_linear(dZ, work, dA_prev, trace)
+
+    def backward_linear(self, dZ: np.ndarray, work: Workspace,
+                        dA_prev: np.ndarray | None = None,
+                        trace: Trace | None = None) -> np.ndarray | None:
+        """Gradients from dZ; returns dA_prev (into ``dA_prev``), or None when not wanted."""
+        raise NotImplementedError
+
+    def penalty(self) -> float:
+        """The regularization term this layer adds to the loss."""
+        return 0.0
+
+    def get_config(self) -> dict:
+        raise NotImplementedError
+
+
+class Dense(Layer):
+    """A fully connected layer: ``Z = A_prev @ W + b``, ``A = g(Z)``.
+
+    ``backward`` stores ``dW = A_prev.T @ dZ`` (``+ 2 l2 W`` with an L2 regularizer) and
+    ``db = sum(dZ, axis=0)`` and returns ``dA_prev = dZ @ W.T``.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | activations.Activation = "relu",
+        kernel_initializer=None,
+        kernel_regularizer: L2 | None = None,
+    ):
+        self.units = check_positive_int(units, "units")
+        self.activation = activations.get(activation)
+        name = kernel_initializer or initializers.default_for(self.activation.name)
+        self.kernel_initializer = initializers.get(name)
+        if kernel_regularizer is not None and not isinstance(kernel_regularizer, L2):
+            raise TypeError(
+                f"kernel_regularizer must be npmlp.L2 or None, got {kernel_regularizer!r}"
+            )
+        self.kernel_regularizer = kernel_regularizer
+        self.fan_in: int | None = None
+        self.W: np.ndarray | None = None
+        self.b: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.W is not None
+
+    def build(self, fan_in):
+        self.fan_in = fan_in
+        return [("W", (fan_in, self.units)), ("b", (self.units,))]
+
+    def bind(self, arrays, grads):
+        self.W, self.b = arrays
+        self.dW, self.db = grads
+        # W-shaped room for the penalty's gradient, so that backward allocates nothing
+        self._penalty_grad = None if self.kernel_regularizer is None else np.empty_like(self.W)
+
+    def initialize(self, rng):
+        """W from the kernel initializer; b starts at zero."""
+        self.W[...] = self.kernel_initializer(self.fan_in, self.units, rng, self.W.dtype)
+        self.b[...] = 0
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [self.W, self.b]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [self.dW, self.db]
+
+    def linear(self, A_prev: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Z = A_prev @ W + b."""
+        Z = np.matmul(A_prev, self.W, out=out)       # Z = A_prev @ W
+        return np.add(Z, self.b, out=Z)              #     + b
+
+    def pre_activation(self, A_prev, work, training=True):
+        work.A_prev = A_prev
+        return self.linear(A_prev, out=work.Z)
+
+    def backward_linear(self, dZ, work, dA_prev=None, trace=None):
+        """dW = A_prev.T @ dZ (+ 2 l2 W), db = sum_rows(dZ), dA_prev = dZ @ W.T (skipped
+        for the first layer, which has no use for it)."""
+        if trace is not None:
+            trace("dZ", dZ)
+        np.matmul(work.A_prev.T, dZ, out=self.dW)    # dW = A_prev.T @ dZ
+        if self.kernel_regularizer is not None:
+            self.kernel_regularizer.add_gradient(self.W, self.dW, self._penalty_grad)
+        np.add.reduce(dZ, axis=0, out=self.db)       # db = sum(dZ, axis=0)
+        if dA_prev is None:
+            return None
+        if self.units == 1:                          # an outer product: OpenBLAS is slow at K=1
+            return np.multiply(dZ, self.W.T, out=dA_prev)
+        return np.matmul(dZ, self.W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+
+    def penalty(self):
+        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
+
+    def get_config(self) -> dict:
+        return {
+            "units": self.units,
+            "activation": self.activation.get_config(),
+            "kernel_initializer": initializers.name_of(self.kernel_initializer),
+            "kernel_regularizer": (
+                None if self.kernel_regularizer is None else self.kernel_regularizer.get_config()
+            ),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> Dense:
+        act = dict(config["activation"])
+        activation = activations.get(act.pop("name"), **act)
+        reg = config.get("kernel_regularizer")
+        return cls(
+            config["units"],
+            activation=activation,
+            kernel_initializer=config.get("kernel_initializer"),
+            kernel_regularizer=None if reg is None else L2(**reg),
+        )
+
+    def __repr__(self) -> str:
+        return f"Dense({self.units}, activation={self.activation.name!r})"
