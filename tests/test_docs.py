@@ -58,7 +58,7 @@ def test_math_is_mathml_and_equations_link_to_the_code(site):
     assert page.count("<math") > 40
     assert "arithmatex" not in page and "\\frac" not in page and "\\(" not in page
     assert 'href="../api/#npmlp.nn.layers.Layer.forward"' in page
-    assert 'href="../api/#npmlp.losses.BinaryCrossEntropy.logits_gradient"' in page
+    assert 'href="../api/#npmlp.nn.losses.BinaryCrossEntropy.logits_gradient"' in page
 
 
 def test_parity_figure_comes_from_a_real_run(site):
@@ -92,6 +92,11 @@ def commands(code: str) -> list[str]:
     joined = re.sub(r"\\\n\s*", " ", code)
     lines = [re.sub(r"(^|\s)#.*$", "", line).strip() for line in joined.splitlines()]
     return [line for line in lines if line]
+
+
+def _code(line: str) -> str:
+    """A source line without its comment and surrounding blanks."""
+    return re.sub(r"\s+#.*$", "", line).strip()
 
 
 def run_command(command: str) -> None:
@@ -129,7 +134,8 @@ def run_command(command: str) -> None:
 @pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
 def test_every_code_block_runs(path, tmp_path, monkeypatch, capsys):
     """Python blocks run as written (each on its own, unless marked `continues`; a `setup:`
-    mark gives what a snippet assumes; a `skip:` mark, with its reason, only compiles it);
+    mark gives what a snippet assumes; an `excerpt:` of a package file must match its lines;
+    a `skip:` mark, with its reason, only compiles it);
     npmlp commands run in a scratch folder holding examples/."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NPMLP_EXAMPLE_QUICK", "1")
@@ -139,6 +145,13 @@ def test_every_code_block_runs(path, tmp_path, monkeypatch, capsys):
     (tmp_path / "runs").mkdir()
     namespace: dict = {}
     for lang, code, mark in blocks(path):
+        if mark.startswith("excerpt:"):  # quoted from the package: every line is there
+            source = {_code(line) for line in
+                      (ROOT / "src" / "npmlp" / mark[8:].strip()).read_text().splitlines()}
+            missing = [line for line in map(_code, code.splitlines())
+                       if line and not line.startswith("def ") and line not in source]
+            assert not missing, f"{path.name}: excerpt lines not in {mark[8:]}: {missing}"
+            continue
         if mark.startswith("skip:"):
             assert mark[5:].strip(), f"{path.name}: a skip mark needs its reason"
             if lang == "python":
