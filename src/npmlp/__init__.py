@@ -1,6 +1,6 @@
 """npmlp: a multi-layer perceptron written from scratch in NumPy, proven against Keras."""
 
-from npmlp import datasets, optimizers
+from npmlp import datasets, export, optimizers
 from npmlp._version import __version__
 from npmlp.api import mlp, resume
 from npmlp.callbacks import (
@@ -9,6 +9,7 @@ from npmlp.callbacks import (
     History,
     ModelCheckpoint,
     ProgressPrinter,
+    TensorBoard,
 )
 from npmlp.model import MLP, load
 from npmlp.nn import activations, initializers, losses, metrics
@@ -24,7 +25,7 @@ __all__ = [
     "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
-    "ModelFileError", "ModelCheckpoint", "mlp", "resume", "load", "plot_history",
+    "ModelFileError", "ModelCheckpoint", "TensorBoard", "mlp", "resume", "load", "plot_history",
     "plot_decision_boundary", "activations", "losses", "initializers", "optimizers",
-    "schedules", "metrics", "datasets", "__version__",
+    "schedules", "metrics", "datasets", "export", "__version__",
 ]

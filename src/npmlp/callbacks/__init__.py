@@ -6,6 +6,7 @@ from npmlp.callbacks.history import History
 from npmlp.callbacks.model_checkpoint import ModelCheckpoint
 from npmlp.callbacks.monitor import MonitorCallback
 from npmlp.callbacks.progress import ProgressPrinter, format_logs
+from npmlp.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "MonitorCallback",
-           "ProgressPrinter", "format_logs"]
+           "ProgressPrinter", "TensorBoard", "format_logs"]

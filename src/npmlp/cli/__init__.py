@@ -1,6 +1,6 @@
 """The ``npmlp`` command: parses arguments and calls the public API, nothing more.
 
-One module per subcommand (train, predict, compare, explain), each with an
+One module per subcommand (train, predict, export, compare, explain, playground), each with an
 ``add_command(subparsers)`` that declares its options and sets ``func`` to what runs it;
 ``options`` holds what the training commands share.
 """
@@ -13,14 +13,14 @@ import sys
 import warnings
 
 import npmlp
-from npmlp.cli import compare, explain, predict, train
+from npmlp.cli import compare, explain, export, playground, predict, train
 from npmlp.cli._stdout import pipe_safe_stdout
 from npmlp.cli.options import add_model_options, load_data, mlp_options
 from npmlp.training import DivergenceError
 
 __all__ = ["build_parser", "main", "add_model_options", "load_data", "mlp_options"]
 
-COMMANDS = (train, predict, compare, explain)
+COMMANDS = (train, predict, export, compare, explain, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, TypeError, OSError, FloatingPointError) as exc:
             print(f"npmlp {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
             return 2
+        except ImportError as exc:  # an optional extra is missing; the message names it
+            print(f"npmlp {args.command}: error: {exc}", file=sys.stderr)
+            return 3
         except KeyboardInterrupt:
             print(f"npmlp {args.command}: interrupted", file=sys.stderr)
             return 130

@@ -30,6 +30,12 @@ def add_command(sub) -> None:
     p.add_argument("--plot", metavar="PATH", help="write Loss/Accuracy vs Epoch plots to PATH")
     p.add_argument("--plot-boundary", metavar="PATH",
                    help="draw the decision boundary to PATH (2-D datasets: moons, circles, ...)")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="BLAS threads while training (default: chosen from the layer sizes: "
+                   "1 for small layers, where splitting a product costs more than it saves)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="write TensorBoard logs (scalars every epoch, weight and gradient "
+                   "histograms) to DIR; view with `tensorboard --logdir DIR`")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--early-stopping", metavar="PATIENCE", type=positive_int, default=None,
                    help="stop when val_loss has not improved for PATIENCE epochs and keep the "
@@ -90,11 +96,11 @@ def run_train(args) -> int:
     if args.plot_boundary and X.shape[1] != 2:  # checked now, not after the training
         raise ValueError(f"--plot-boundary needs data with 2 features, got {X.shape[1]} "
                          f"(the 2-D datasets: moons, circles, spirals, xor)")
-    callbacks = None
+    callbacks = [npmlp.TensorBoard(args.tensorboard)] if args.tensorboard else []
     if args.early_stopping is not None:
-        callbacks = [npmlp.EarlyStopping("val_loss", patience=args.early_stopping,
+        callbacks.append(npmlp.EarlyStopping("val_loss", patience=args.early_stopping,
                                          restore_best_weights=True,
-                                         verbose=0 if args.quiet else 1)]
+                                         verbose=0 if args.quiet else 1))
     if args.resume:
         model = npmlp.load(args.resume)
         _warn_unseeded_resume(args, model)

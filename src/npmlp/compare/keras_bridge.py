@@ -129,12 +129,19 @@ def keras_optimizer(keras, opt, dtype="float64"):
     raise ValueError(f"optimizer {opt.name!r} has no Keras equivalent here")
 
 
-def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = None):
+def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = None,
+             portable: bool = False):
     """The compiled ``keras.Sequential`` equivalent to ``model`` (same layers, initializers,
     regularizers, loss, optimizer, schedule and dtype), with ``model``'s weights copied when
     ``copy_weights``. Keras's floatx is set to the model's dtype while building and restored
     afterwards: train and predict with the result inside ``keras_floatx(model.dtype)``
     (Keras casts input data to floatx).
+
+    ``portable=True`` uses only Keras's own serializable pieces, so that ``.save(path)``
+    writes a file plain ``keras.saving.load_model`` opens: a leaky ReLU becomes a linear
+    Dense followed by ``PReLU`` with its alpha fixed to npmlp's (``-alpha * relu(-z) +
+    relu(z)``: the same numbers as npmlp, where Keras's LeakyReLU rounds alpha to float32),
+    and L2 is Keras's ``L2`` (its factor rounded to float32: it only matters for training).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an npmlp.MLP, got {type(model).__name__}")
@@ -143,18 +150,24 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
         raise ValueError("the model is not built: call model.build(n_features) or give input_dim")
     if copy_weights and not model.built:
         raise ValueError("copy_weights=True needs a built model (call model.build first)")
-    exact = model.dtype == np.float64
+    exact = model.dtype == np.float64 and not portable
     with keras_floatx(model.dtype) as keras:
         regularizer_cls = _exact_l2_class(keras) if exact else keras.regularizers.L2
         layers = [keras.Input((input_dim,))]
         for i, layer in enumerate(model.layers):
             init = initializers.name_of(layer.kernel_initializer)
             reg = layer.kernel_regularizer
+            prelu = portable and layer.activation.name == "leaky_relu"
             layers.append(keras.layers.Dense(
-                layer.units, activation=_keras_activation(keras, layer.activation),
+                layer.units,
+                activation="linear" if prelu else _keras_activation(keras, layer.activation),
                 kernel_initializer=init if init in KERAS_INITIALIZERS else "zeros",
                 kernel_regularizer=None if reg is None else regularizer_cls(reg.l2),
                 name=f"dense_{i}"))
+            if prelu:
+                alpha = keras.initializers.Constant(layer.activation.alpha)
+                layers.append(keras.layers.PReLU(alpha_initializer=alpha,
+                                                 name=f"leaky_relu_{i}"))
         k_model = keras.Sequential(layers)
         if model.kind == "regression":
             metric = "mae"
@@ -164,8 +177,13 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
             metric = keras.metrics.BinaryAccuracy(name="accuracy")
         k_model.compile(optimizer=keras_optimizer(keras, model.optimizer, model.dtype),
                         loss=model.loss.name, metrics=[metric], jit_compile=False)
-        if copy_weights:
-            k_model.set_weights(model.get_weights())
+        for i, layer in enumerate(model.layers):
+            if copy_weights:
+                k_model.get_layer(f"dense_{i}").set_weights([layer.W, layer.b])
+            if portable and layer.activation.name == "leaky_relu":
+                # Keras's Constant initializer passes alpha through float32: set it exactly.
+                alpha = np.full(layer.units, layer.activation.alpha, dtype=model.dtype)
+                k_model.get_layer(f"leaky_relu_{i}").set_weights([alpha])
     return k_model
 
 

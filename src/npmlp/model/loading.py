@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from npmlp import saving
 from npmlp._validation import check_positive_int
-from npmlp.model import state
+from npmlp.model import formats, state
 from npmlp.model.mlp import MLP
 from npmlp.nn.layers import Dense
 from npmlp.optimizers import from_config as optimizer_from_config
 from npmlp.saving import ModelFileError
 
 
-def _plan(config: dict, path: Path):
-    """The model the config describes, built, and the arrays it implies."""
-    mc = config["model"]
+def model_from_config(mc: dict, path) -> tuple[MLP, int]:
+    """The unbuilt model a saved ``get_config()`` describes, and its input width (checked)."""
     layers = [Dense.from_config(c) for c in mc["layers"]]
     model = MLP(layers, loss=mc["loss"]["name"], seed=mc["seed"], dtype=mc["dtype"],
                 optimizer=optimizer_from_config(mc["optimizer"]))
@@ -32,6 +32,12 @@ def _plan(config: dict, path: Path):
     if model.feature_names is not None and len(model.feature_names) != input_dim:
         raise ModelFileError(f"{path}: {len(model.feature_names)} feature_names "
                              f"for {input_dim} inputs")
+    return model, input_dim
+
+
+def _plan(config: dict, path: Path):
+    """The model the config describes and the arrays it implies."""
+    model, input_dim = model_from_config(config["model"], path)
     prep = config.get("preprocessing")  # checked in full where it is applied (datasets)
     if prep is not None:
         if not isinstance(prep, dict) or model.feature_names is None:
@@ -41,7 +47,14 @@ def _plan(config: dict, path: Path):
 
 
 def load(path: str | Path) -> MLP:
-    """Read a model written by ``save``; nothing is ever unpickled, every array is checked."""
+    """Read a model written by ``save`` (or by a registered format: a .safetensors file of
+    ``export``); nothing is ever unpickled, every array is checked."""
+    if isinstance(path, (str, os.PathLike)) and Path(path).is_file():
+        with open(path, "rb") as f:
+            head = f.read(16)
+        for sniff, read in formats.READERS:
+            if sniff(head):
+                return read(Path(path))
     config, arrays, model = saving.read(path, _plan)
     try:
         model.build(config["model"]["input_dim"])

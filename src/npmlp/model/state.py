@@ -68,6 +68,20 @@ def expected_arrays(model, input_dim: int, config: dict) -> saving.npz.Expected:
     return expected
 
 
+def restore_encoder(model, enc: dict | None, classes: np.ndarray | None, path) -> None:
+    """The saved target encoder, checked against the model's output layer."""
+    if enc is None:
+        return
+    units = model.layers[-1].units
+    if enc["kind"] != model.kind or enc["units"] != units or enc["y_ndim"] not in (1, 2):
+        raise ModelFileError(f"{path}: the target encoder {enc} does not fit a "
+                             f"{model.kind} output of {units} units")
+    if classes is not None and classes.dtype.kind != "V" and (
+            classes.ndim != 1 or not np.array_equal(np.unique(classes), classes)):
+        raise ModelFileError(f"{path}: classes must be sorted and distinct")
+    model.encoder = TargetEncoder(enc["kind"], units, classes, enc["y_ndim"])
+
+
 def restore(model, config: dict, arrays: dict, path) -> None:
     """Put the saved weights, optimizer state, generator, encoder and History into ``model``."""
     model.set_weights([arrays[f"param_{i}"] for i in range(len(model.params))])
@@ -86,17 +100,7 @@ def restore(model, config: dict, arrays: dict, path) -> None:
     if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != kind:
         raise ModelFileError(f"{path}: rng_state is not a {kind} state")
     model.rng.bit_generator.state = rng_state
-    enc = config["encoder"]
-    if enc is not None:
-        units = model.layers[-1].units
-        if enc["kind"] != model.kind or enc["units"] != units or enc["y_ndim"] not in (1, 2):
-            raise ModelFileError(f"{path}: the target encoder {enc} does not fit a "
-                                 f"{model.kind} output of {units} units")
-        classes = arrays.get("classes")
-        if classes is not None and classes.dtype.kind != "V" and \
-                not np.array_equal(np.unique(classes), classes):
-            raise ModelFileError(f"{path}: classes must be sorted and distinct")
-        model.encoder = TargetEncoder(enc["kind"], units, classes, enc["y_ndim"])
+    restore_encoder(model, config["encoder"], arrays.get("classes"), path)
     if config["history"] is not None:
         history = History.from_dict(config["history"])
         if any(len(v) != len(history.epoch) for v in history.history.values()):

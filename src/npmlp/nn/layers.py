@@ -14,6 +14,7 @@ inside ``dZ``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -24,6 +25,13 @@ from npmlp.nn.regularizers import L2
 from npmlp.nn.workspace import Workspace
 
 Trace = Callable[[str, np.ndarray], None]  # trace(name, array): records a step (npmlp explain)
+
+
+def layer_name(index: int, layer) -> str:
+    """Keras-style ``<snake_case class>_<index>``: ``dense_0``, ``dense_1``, ... (the names
+    ``npmlp.compare.to_keras`` gives its layers, so a .safetensors and a .keras file agree)."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
+    return f"{snake}_{index}"
 
 
 class Layer:
@@ -81,6 +89,11 @@ class Layer:
     def penalty(self) -> float:
         """The regularization term this layer adds to the loss."""
         return 0.0
+
+    @property
+    def regularized(self) -> bool:
+        """True when ``penalty`` can be nonzero."""
+        return False
 
     def get_config(self) -> dict:
         raise NotImplementedError
@@ -168,6 +181,10 @@ class Dense(Layer):
 
     def penalty(self):
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
+
+    @property
+    def regularized(self) -> bool:
+        return self.kernel_regularizer is not None
 
     def get_config(self) -> dict:
         return {
