@@ -15,7 +15,11 @@ def check_target(path: str | os.PathLike) -> tuple[Path, Path]:
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(f"{str(directory)!r} is in the way: a file, not a "
+                                 "directory") from None
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     if not os.access(directory, os.W_OK | os.X_OK):
