@@ -78,8 +78,9 @@ DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Commands about the environment (installing, building, serving): checked to be known, not run
 # here (`make test` is what runs this test).
 ENVIRONMENT = ("make ", "pip install", "python3 -m venv", ". .venv/bin/activate", "dask ",
-               ".venv/bin/mkdocs")
-PARSE_ONLY = ("compare", "bench")  # minutes of TensorFlow: their options are checked, not run
+               ".venv/bin/mkdocs", "tensorboard ")
+# Minutes of TensorFlow, or a server that runs until stopped: options checked, not run.
+PARSE_ONLY = ("compare", "bench", "playground")
 
 
 def blocks(path: Path) -> list[tuple[str, str, str]]:
@@ -164,6 +165,8 @@ def test_every_code_block_runs(path, tmp_path, monkeypatch, capsys):
                 exec(mark[6:].strip(), namespace)
             exec(compile(code, str(path), "exec"), namespace)
         elif lang == "bash":
+            if mark.startswith("setup:"):  # what the commands assume (a saved model, say)
+                exec(mark[6:].strip(), {"__name__": "__docs__"})
             for command in commands(code):
                 run_command(command)
     capsys.readouterr()
