@@ -47,9 +47,10 @@ bench: $(VENV)/.bench-installed
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload seed --out runs/bench
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload medium --out runs/bench-medium
 
-# The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve
+# The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve.
+# NO_MKDOCS_2_WARNING: the theme's end-of-life banner is not about this project's docs.
 docs: $(VENV)/.dev-installed
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) runs site build dist src/*.egg-info .pytest_cache .ruff_cache

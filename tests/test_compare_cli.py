@@ -25,6 +25,8 @@ def test_compare_writes_the_report(tmp_path):
          "--epochs", "4", "--seeds", "3", "--batch-size", "8", "--out", str(out)],
         capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # TensorFlow's start-up lines are not shown (they are printed before its log level acts)
+    assert "oneDNN" not in proc.stderr and "absl::InitializeLog" not in proc.stderr
     assert "identical within tolerance" in proc.stdout
     assert "bootstrap CI" in proc.stdout
     for name in FILES:
@@ -49,6 +51,16 @@ def test_compare_writes_the_report(tmp_path):
     low, high = independent["difference"]["ci95"]
     assert low <= 0.0 <= high, (low, high)
     assert f"95% bootstrap CI [{low:+.4f}, {high:+.4f}]" in proc.stdout
+    # the report's configuration and versions are tables, not raw JSON
+    assert "<h2>Configuration</h2><table class='kv'>" in page
+    assert "<h2>Versions</h2><table class='kv'><tr><th>python</th>" in page
+    assert '{"' not in page
+    # results.md's tables render: every row has as many cells as the header
+    for table in (out / "results.md").read_text().split("\n\n"):
+        rows = [r for r in table.splitlines() if r.startswith("|")]
+        cells = {len(re.split(r"(?<!\\)\|", r)) for r in rows}
+        assert len(cells) <= 1, table
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no work folder left
     assert results["versions"]["keras"] and results["versions"]["tensorflow"]
     assert "| npmlp |" in (out / "results.md").read_text()
 
@@ -76,3 +88,17 @@ def test_compare_exits_1_naming_where_parity_failed(tmp_path, monkeypatch, capsy
     failure = json.loads((out / "results.json").read_text())["parity"]["failure"]
     assert (failure["epoch"], failure["name"]) == (1, "W1")
     assert failure["delta"] > failure["tolerance"]
+
+
+def test_a_failed_compare_leaves_no_folder(tmp_path, monkeypatch):
+    """A run that breaks while writing its report leaves neither the folder nor its parts."""
+    from npmlp.compare import report
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "plot_parity", broken)
+    out = tmp_path / "cmp"
+    assert main(["compare", "--mode", "parity", "--epochs", "1", "--samples", "20",
+                 "--layers", "1", "--units", "2", "--out", str(out)]) == 2
+    assert os.listdir(tmp_path) == []

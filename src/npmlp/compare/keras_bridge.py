@@ -7,7 +7,8 @@ exact regularizer (Keras's own ``L2`` always rounds it to float32) and ``jit_com
 keeps the graph the same on GPU hosts. Two exceptions follow Keras's defaults instead, because
 npmlp reproduces them: Adam's betas are passed as Python floats (Keras rounds them to float32
 in ``beta**t``, and so does npmlp) and the leaky ReLU is Keras's own (slope held as float32).
-See shared/notes/keras-parity.md, sections 0 and 7.
+The Keras semantics that parity relies on are listed in the documentation (docs/parity.md,
+"The Keras semantics parity relies on").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 
 import numpy as np
 
+from npmlp.compare._quiet_import import quiet_stderr
 from npmlp.model import MLP
 from npmlp.nn import activations, initializers
 from npmlp.nn.layers import Dense
@@ -33,7 +35,8 @@ def require_keras():
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        import keras
+        with quiet_stderr():  # TensorFlow's start-up lines, printed before its log level acts
+            import keras
     except ImportError as exc:
         raise ImportError(
             f"comparing with Keras needs TensorFlow and Keras, which are not installed "

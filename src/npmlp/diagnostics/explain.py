@@ -194,21 +194,32 @@ def format_trace(trace: Trace) -> list[str]:
 def plot_trace(trace: Trace, path: str | Path) -> Path:
     """Per-layer histograms of A (activations), dZ and dW (gradients), one row per layer.
 
-    Shrinking gradient histograms from the output layer down to the first one show vanishing
-    gradients; widening ones show exploding gradients.
+    Every column shares one x-scale: gradient histograms that narrow from the output layer
+    down to the first one show vanishing gradients; widening ones show exploding gradients.
     """
     if not isinstance(trace, Trace):
         raise TypeError(f"trace must be an npmlp.explain.Trace, got {type(trace).__name__}")
     columns = ("A", "dZ", "dW")
     n = len(trace.layers)
     fig = new_figure(4.0 * len(columns), 2.4 * n)
-    axes = fig.subplots(n, len(columns), squeeze=False)
+    # One x-scale per column, shared by every layer, so that narrowing (vanishing) or
+    # widening (exploding) gradients from one layer to the next show as such.
+    axes = fig.subplots(n, len(columns), squeeze=False, sharex="col")
+    edges = {}
+    for name in columns:
+        values = np.concatenate([np.ravel(t.arrays[name]) for t in trace.layers])
+        low, high = float(values.min()), float(values.max())
+        if name != "A":  # gradients: symmetric about 0
+            low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+        if high <= low:
+            low, high = low - 0.5, high + 0.5
+        edges[name] = np.linspace(low, high, 61)
     for row, t in zip(axes, trace.layers):
         for ax, name in zip(row, columns):
             values = np.ravel(t.arrays[name])
-            ax.hist(values, bins=40, color="tab:blue" if name == "A" else "tab:orange")
+            ax.hist(values, bins=edges[name], color="tab:blue" if name == "A" else "tab:orange")
             ax.set_title(f"layer {t.index + 1} ({t.activation}): {name}  "
                          f"std {values.std():.2e}", fontsize=9)
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=7, labelbottom=True)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -16,6 +16,7 @@ from npmlp._validation import check_positive_int, check_real, check_sample_weigh
 from npmlp.callbacks.base import Callback
 from npmlp.callbacks.history import History
 from npmlp.training.batches import batches
+from npmlp.training.errors import DivergenceError
 from npmlp.training.loop import run
 from npmlp.training.splits import SPLITS, split_indices
 from npmlp.training.threads import blas_threads
@@ -86,9 +87,13 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         return batches(X, Y, w, order, batch_size)
 
     with blas_threads(model, batch_size, threads):
-        return run(model, epoch_batches, math.ceil(X.shape[0] / batch_size),
-                   (X_val, Y_val, w_val), epochs=epochs, batch_size=batch_size,
-                   verbose=int(verbose), callbacks=callbacks, initial_epoch=initial_epoch)
+        try:
+            return run(model, epoch_batches, math.ceil(X.shape[0] / batch_size),
+                       (X_val, Y_val, w_val), epochs=epochs, batch_size=batch_size,
+                       verbose=int(verbose), callbacks=callbacks, initial_epoch=initial_epoch)
+        except DivergenceError as exc:  # name only the remedies that this data needs
+            exc.consider_data(X, Y, model.kind == "regression")
+            raise
 
 
 def _prepare_validation(model, validation_data, n_features):
