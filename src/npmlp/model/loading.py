@@ -38,6 +38,11 @@ def model_from_config(mc: dict, path) -> tuple[MLP, int]:
 def _plan(config: dict, path: Path):
     """The model the config describes and the arrays it implies."""
     model, input_dim = model_from_config(config["model"], path)
+    prep = config.get("preprocessing")  # checked in full where it is applied (datasets)
+    if prep is not None:
+        if not isinstance(prep, dict) or model.feature_names is None:
+            raise ModelFileError(f"{path}: preprocessing must be a dict, with feature_names")
+        model.preprocessing = prep
     return model, state.expected_arrays(model, input_dim, config)
 
 

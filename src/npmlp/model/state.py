@@ -42,6 +42,10 @@ def save(model, path: str | Path) -> None:
         "encoder": None if encoder is None else encoder.get_config(),
         "history": None if model.history is None else model.history.to_dict(),
     }
+    # How raw table columns become the inputs (one-hot categories, imputation): a JSON dict
+    # written by npmlp.datasets.TablePreprocessor and applied by npmlp predict.
+    if getattr(model, "preprocessing", None) is not None:
+        config["preprocessing"] = model.preprocessing
     saving.write(path, config, arrays)
 
 
