@@ -11,6 +11,7 @@ from npmlp.callbacks import (
     ProgressPrinter,
     TensorBoard,
 )
+from npmlp.ensemble import Ensemble, EnsembleHistory
 from npmlp.model import MLP, load
 from npmlp.nn import activations, initializers, losses, metrics
 from npmlp.nn.layers import Dense
@@ -22,7 +23,7 @@ from npmlp.saving import ModelFileError
 from npmlp.training import DivergenceError
 
 __all__ = [
-    "MLP", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
+    "MLP", "Ensemble", "EnsembleHistory", "Dense", "L2", "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "DivergenceError",
     "ModelFileError", "ModelCheckpoint", "TensorBoard", "mlp", "resume", "load", "plot_history",

@@ -21,6 +21,12 @@ from npmlp.saving import ModelFileError
 
 def save(model, path: str | Path) -> None:
     """Write ``model`` (built) to ``path`` atomically."""
+    config, arrays = contents(model)
+    saving.write(path, config, arrays)
+
+
+def contents(model) -> tuple[dict, dict[str, np.ndarray]]:
+    """(config, arrays) that a saved ``model`` holds (an ensemble saves one per member)."""
     arrays = {f"param_{i}": p for i, p in enumerate(model.params)}
     opt = model.optimizer
     state_spec = []
@@ -39,7 +45,7 @@ def save(model, path: str | Path) -> None:
         "encoder": None if encoder is None else encoder.get_config(),
         "history": None if model.history is None else model.history.to_dict(),
     }
-    saving.write(path, config, arrays)
+    return config, arrays
 
 
 def expected_arrays(model, input_dim: int, config: dict) -> saving.npz.Expected:

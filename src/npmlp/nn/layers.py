@@ -10,6 +10,10 @@ draws the starting values. Each step then calls ``forward(A_prev, work)`` and
 ``backward(dA, work)`` with the layer's ``Workspace`` for that batch size, so nothing is
 allocated; ``dW`` and ``db`` hold the gradient of the batch-mean loss (the ``1/m`` is already
 inside ``dZ``).
+
+Every formula also runs on a stack of K members (``npmlp.ensemble``): ``W`` (K, fan_in,
+fan_out), ``b`` (K, fan_out), ``A_prev`` (K, m, fan_in); ``@`` is then one batched product and
+the sums and transposes act on the last two axes.
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ class Layer:
     def grads(self) -> list[np.ndarray]:
         return []
 
-    def workspace(self, m: int, dtype) -> Workspace:
-        return Workspace(m, self.units, dtype)
+    def workspace(self, m: int, dtype, stack: int | None = None) -> Workspace:
+        return Workspace(m, self.units, dtype, stack)
 
     def forward(self, A_prev: np.ndarray, work: Workspace, training: bool = True) -> np.ndarray:
         """A = g(pre_activation(A_prev)), written into ``work.A``."""
@@ -134,6 +138,8 @@ class Dense(Layer):
     def bind(self, arrays, grads):
         self.W, self.b = arrays
         self.dW, self.db = grads
+        self._b_row = self.b[..., None, :]           # b as a row (1, fan_out): broadcasts over m
+        self._W_T = np.swapaxes(self.W, -1, -2)      # W.T (of each member, for a stack)
         # W-shaped room for the penalty's gradient, so that backward allocates nothing
         self._penalty_grad = None if self.kernel_regularizer is None else np.empty_like(self.W)
 
@@ -153,7 +159,7 @@ class Dense(Layer):
     def linear(self, A_prev: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Z = A_prev @ W + b."""
         Z = np.matmul(A_prev, self.W, out=out)       # Z = A_prev @ W
-        return np.add(Z, self.b, out=Z)              #     + b
+        return np.add(Z, self._b_row, out=Z)         #     + b
 
     def pre_activation(self, A_prev, work, training=True):
         work.A_prev = A_prev
@@ -164,15 +170,16 @@ class Dense(Layer):
         for the first layer, which has no use for it)."""
         if trace is not None:
             trace("dZ", dZ)
-        np.matmul(work.A_prev.T, dZ, out=self.dW)    # dW = A_prev.T @ dZ
+        A_prev_T = np.swapaxes(work.A_prev, -1, -2)
+        np.matmul(A_prev_T, dZ, out=self.dW)         # dW = A_prev.T @ dZ
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_gradient(self.W, self.dW, self._penalty_grad)
-        np.add.reduce(dZ, axis=0, out=self.db)       # db = sum(dZ, axis=0)
+        np.add.reduce(dZ, axis=-2, out=self.db)      # db = sum(dZ, axis=0)
         if dA_prev is None:
             return None
         if self.units == 1:                          # an outer product: OpenBLAS is slow at K=1
-            return np.multiply(dZ, self.W.T, out=dA_prev)
-        return np.matmul(dZ, self.W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+            return np.multiply(dZ, self._W_T, out=dA_prev)
+        return np.matmul(dZ, self._W_T, out=dA_prev)  # dA_prev = dZ @ W.T
 
     def penalty(self):
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
