@@ -163,14 +163,29 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
                 loss = stack.forward_loss(Xb, Yb)
                 bad = ~np.isfinite(loss)
                 if bad.any():
+                    # As MLP.fit stops at a non-finite loss: the member leaves now, back at
+                    # the start of the epoch; the others redo this batch without it.
                     for i in np.flatnonzero(bad):
                         ensemble.diverged[active[i]] = (epoch + 1, batch + 1)
-                    loss = np.where(bad, 0.0, loss)
+                        start.restore(active[i], members[active[i]])
+                    keep = np.flatnonzero(~bad)
+                    if not len(keep):
+                        active = []
+                        break
+                    stack = stack.subset(keep)
+                    active = [active[i] for i in keep]
+                    rows, total_loss, total_metric = rows[keep], total_loss[keep], \
+                        total_metric[keep]
+                    index = rows[:, batch * batch_size:(batch + 1) * batch_size]
+                    Xb, Yb = np.take(X, index, axis=0), np.take(Y, index, axis=0)
+                    loss = stack.forward_loss(Xb, Yb)
                 out = stack.last_pass[-1]
                 total_metric += stack._metric_sum(Yb, out.A, out)
                 stack.backward(Yb)
                 stack.apply_gradients()
                 total_loss += loss * index.shape[1]
+            if not active:
+                break
             logs = {"loss": total_loss / n, metric_name: total_metric / n}
             if X_val is not None:
                 val = stack.evaluate_arrays(X_val, Y_val, batch_size)
@@ -181,8 +196,8 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
             keep = []
             for i, k in enumerate(active):
                 m = members[k]
-                if k in ensemble.diverged or not finite[i]:
-                    ensemble.diverged.setdefault(k, (epoch + 1, steps))
+                if not finite[i]:   # the epoch's last update or val_* is not finite
+                    ensemble.diverged[k] = (epoch + 1, steps)
                     start.restore(k, m)
                     continue
                 write_back(stack, i, m)

@@ -28,7 +28,10 @@ def plan(config: dict, path):
         if dim != input_dim:
             raise ModelFileError(f"{path}: member {k} has {dim} inputs, not {input_dim}")
         ensemble.members[k] = model
-        for name, value in state.expected_arrays(model, dim, mc).items():
+        prefix = f"m{k}_"
+        own = {name[len(prefix):]: spec for name, spec in config["arrays"].items()
+               if name.startswith(prefix)}
+        for name, value in state.expected_arrays(model, dim, {**mc, "arrays": own}).items():
             expected[f"m{k}_{name}"] = value
     if spec["bootstrap"]:
         for k in range(ensemble.n_members):
