@@ -106,7 +106,7 @@ class _Epoch:
         self.flat = stack.parameters.flat.copy()
         self.state = {k: v.copy() for k, v in stack.optimizer.flat_state.items()}
         self.iterations = stack.optimizer.iterations
-        self.rng = {k: copy.deepcopy(members[k].rng.bit_generator.state) for k in active}
+        self.rng = {k: members[k].rng.bit_generator.state for k in active}  # a new dict
         self.rows = {k: i for i, k in enumerate(active)}
 
     def restore(self, k: int, model) -> None:
@@ -200,11 +200,14 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
                     ensemble.diverged[k] = (epoch + 1, steps)
                     start.restore(k, m)
                     continue
-                write_back(stack, i, m)
+                if len(per_member[k]) > 1 or epoch + 1 == epochs:
+                    write_back(stack, i, m)  # callbacks see (and may save) the member
                 for cb in per_member[k]:
                     cb.on_epoch_end(epoch, {name: float(v[i]) for name, v in logs.items()})
                 if not m.stop_training:
                     keep.append(i)
+                elif len(per_member[k]) == 1:
+                    write_back(stack, i, m)
             if verbose:
                 _print_epoch(epoch, epochs, logs, len(active))
             if len(keep) < len(active):
