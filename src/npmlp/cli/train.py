@@ -8,7 +8,14 @@ import time
 from pathlib import Path
 
 import npmlp
-from npmlp.cli.options import SYNTHETIC, add_model_options, load_data, mlp_options
+from npmlp.api import build_mlp
+from npmlp.cli.options import (
+    SYNTHETIC,
+    add_model_options,
+    load_data,
+    mlp_options,
+    positive_int,
+)
 
 
 def add_command(sub) -> None:
@@ -25,6 +32,13 @@ def add_command(sub) -> None:
     p.add_argument("--tensorboard", metavar="DIR",
                    help="write TensorBoard logs (scalars every epoch, weight and gradient "
                    "histograms) to DIR; view with `tensorboard --logdir DIR`")
+    p.add_argument("--members", type=positive_int, default=None, metavar="K",
+                   help="train K networks at once (an npmlp.Ensemble: seeds drawn from --seed, "
+                   "one batched product per layer); prints one row per member, and --plot "
+                   "draws their mean +/- std")
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="per-member hyper-parameter (learning_rate, momentum or l2), one value "
+                   "per member; repeatable; implies --members (the number of values)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--resume", metavar="PATH",
                    help="load the model saved at PATH and train --epochs more epochs on the "
@@ -48,6 +62,8 @@ def run_train(args) -> int:
     if args.resume and args.standardize:
         raise ValueError("--standardize cannot be combined with --resume: saved models take "
                          "raw features (the scaling was folded into them); drop --standardize")
+    if args.members is not None or args.vary:
+        return run_ensemble(args)
     X, y = load_data(args)
     callbacks = [npmlp.TensorBoard(args.tensorboard)] if args.tensorboard else None
     if args.resume:
@@ -82,6 +98,62 @@ def run_train(args) -> int:
         Path(args.plot_boundary).parent.mkdir(parents=True, exist_ok=True)
         npmlp.plot_decision_boundary(history.model, X, y, args.plot_boundary)
         print(f"Wrote the decision boundary to {args.plot_boundary}")
+    return 0
+
+
+def parse_vary(items: list[str]) -> dict[str, list[float]]:
+    """["learning_rate=0.1,0.01", ...] -> {"learning_rate": [0.1, 0.01], ...}."""
+    vary = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        if not sep or not values:
+            raise ValueError(f"--vary expects NAME=V1,V2,... (e.g. learning_rate=0.001,0.01), "
+                             f"got {item!r}")
+        try:
+            vary[name.strip()] = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise ValueError(f"--vary {name}: values must be numbers, got {values!r}") from None
+    return vary
+
+
+def run_ensemble(args) -> int:
+    """npmlp train --members K [--vary NAME=...]: one table row per member."""
+    for flag, bad in (("--resume", args.resume), ("--tensorboard", args.tensorboard),
+                      ("--plot-boundary", args.plot_boundary), ("--standardize", args.standardize),
+                      ("--split " + args.split, args.split != "tail")):
+        if bad:
+            raise ValueError(f"{flag} cannot be combined with --members/--vary")
+    vary = parse_vary(args.vary)
+    sizes = {len(v) for v in vary.values()}
+    members = args.members if args.members is not None else (sizes.pop() if sizes else 1)
+    X, y = load_data(args)
+    options = mlp_options(args)
+    fit = {k: options.pop(k) for k in ("batch_size", "epochs", "validation_split", "split")}
+    del fit["split"]
+    ensemble = npmlp.Ensemble(build_mlp(y, **options), members, vary=vary or None)
+    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, **fit)
+    keys = history.keys
+    print(f"Trained {members} members of {ensemble.members[0]!r} on "
+          f"{args.csv or args.dataset} {X.shape}:")
+    names = list(vary)
+    print("  ".join([f"{'member':>6}", f"{'seed':>10}", *(f"{n:>13}" for n in names),
+                     f"{'epochs':>6}", *(f"{k:>12}" for k in keys)]))
+    for k, member in enumerate(ensemble.members):
+        last = [member.history.history[key][-1] if member.history.history.get(key) else
+                float("nan") for key in keys]
+        print("  ".join([f"{k:>6}", f"{ensemble.seeds[k]:>10}",
+                         *(f"{vary[n][k]:>13g}" for n in names),
+                         f"{len(member.history.epoch):>6}", *(f"{v:>12.4f}" for v in last)]))
+    if ensemble.diverged:
+        print(f"diverged (member: epoch, batch): {ensemble.diverged}")
+    if args.save:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        ensemble.save(args.save)
+        print(f"Saved the ensemble to {args.save}")
+    if args.plot and history.epochs:
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+        npmlp.plotting.plot_ensemble_history(history, args.plot)
+        print(f"Wrote mean +/- std plots to {args.plot}")
     return 0
 
 
