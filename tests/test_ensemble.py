@@ -248,3 +248,51 @@ def test_bad_templates():
         ens.predict_proba(X)
     with pytest.raises(ValueError, match="batch_size"):
         ens.fit(X, Y_BIN, batch_size=0)
+
+
+def test_compare_independent_trains_the_seeds_as_one_ensemble():
+    from npmlp.compare.independent import as_ensemble
+
+    models = [net("binary", opt_of("sgd"), seed=s) for s in (3, 4, 5)]
+    ens = as_ensemble(models)
+    assert isinstance(ens, Ensemble) and ens.seeds == [3, 4, 5]
+    ens.fit(X, Y_BIN, epochs=2, validation_split=0.2, verbose=0)
+    alone = net("binary", opt_of("sgd"), seed=4)
+    hist = alone.fit(X, Y_BIN, epochs=2, validation_split=0.2, verbose=0)
+    assert_member_equals(ens, 1, alone, hist, 1e-12)
+    # models that differ in more than their seed are trained one by one
+    assert as_ensemble([net("binary", opt_of("sgd"), seed=1),
+                        net("binary", opt_of("adam"), seed=2)]) is None
+    assert as_ensemble([net("binary", opt_of("sgd"))]) is None            # unseeded
+
+
+def test_sklearn_n_members_averages_members():
+    from npmlp.sklearn import MLPClassifier, MLPRegressor
+
+    clf = MLPClassifier((16,), epochs=5, random_state=0, n_members=3).fit(X, Y_CLS)
+    assert len(clf.ensemble_.members) == 3 and clf.model_ is clf.ensemble_.members[0]
+    each = np.stack([m.predict_proba(X) for m in clf.ensemble_.members])
+    np.testing.assert_allclose(clf.predict_proba(X), each.mean(axis=0), rtol=1e-12)
+    assert np.ptp(each[:, 0, 0]) > 0                                     # distinct members
+    np.testing.assert_allclose(clf.loss_curve_, clf.ensemble_.history.loss.mean(axis=0))
+    reg = MLPRegressor((16,), epochs=3, random_state=0, n_members=2).fit(X, Y_REG)
+    each = np.stack([m.predict(X) for m in reg.ensemble_.members])
+    np.testing.assert_allclose(reg.predict(X), each.mean(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="n_members"):
+        MLPClassifier(n_members=0).fit(X, Y_CLS)
+
+
+def test_cli_train_members_and_vary(tmp_path, capsys):
+    from npmlp.cli import main
+
+    path = tmp_path / "ens.npz"
+    code = main(["train", "--members", "3", "--vary", "learning_rate=0.001,0.01,0.1",
+                 "--epochs", "2", "--seed", "1", "--quiet", "--save", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["0", "1", "2"]
+    assert [float(row[2]) for row in rows] == [0.001, 0.01, 0.1]
+    loaded = npmlp.load(path)
+    assert isinstance(loaded, Ensemble) and loaded.vary == {"learning_rate": [0.001, 0.01, 0.1]}
+    assert float(rows[2][4]) == pytest.approx(loaded.history[2].loss[-1], abs=1e-4)
