@@ -111,8 +111,8 @@ def run_workload(name, Ks, repeats, sequential_cap, log):
         n_seq = min(K, sequential_cap)
         times = {"ensemble": [], "sequential": [], "one fit": []}
         for _ in range(repeats):
-            times["ensemble"].append(timed(lambda: fit_ensemble(w, K))[0])
-            t, _ = timed(lambda: [fit_one(w, s) for s in range(n_seq)])
+            times["ensemble"].append(timed(lambda K=K: fit_ensemble(w, K))[0])
+            t, _ = timed(lambda n_seq=n_seq: [fit_one(w, s) for s in range(n_seq)])
             times["sequential"].append(t * K / n_seq)
             times["one fit"].append(timed(lambda: fit_one(w, 0))[0])
         med = {k: statistics.median(v) for k, v in times.items()}
@@ -138,10 +138,11 @@ def sweep(log, widths=(32, 128, 512, 1024), Ks=(2, 8, 32)):
     rows = []
     for width in widths:
         hidden = (width, width)
-        one = statistics.median(timed(lambda s=s: fit_one(w, s, 2, hidden))[0] for s in range(3))
+        one = statistics.median(timed(lambda s=s, h=hidden: fit_one(w, s, 2, h))[0]
+                                for s in range(3))
         for K in Ks:
             fit_ensemble(w, K, 1, hidden)
-            t = statistics.median(timed(lambda: fit_ensemble(w, K, 2, hidden))[0]
+            t = statistics.median(timed(lambda K=K, h=hidden: fit_ensemble(w, K, 2, h))[0]
                                   for _ in range(2))
             row = {"width": width, "K": K, "one fit s": one, "ensemble s": t,
                    "speed-up vs K fits": K * one / t}
