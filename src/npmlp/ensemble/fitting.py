@@ -88,6 +88,14 @@ def make_stack(ensemble, keep: list[int]) -> StackedMLP:
     return stack
 
 
+def gather(source: np.ndarray, index: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """source[index] (K, m, width) for an index array (K, m), into the front of ``buffer``
+    (1-D, allocated once: no per-step allocation, the data itself never copied per member)."""
+    shape = (*index.shape, source.shape[1])
+    out = buffer[:math.prod(shape)].reshape(shape)
+    return np.take(source, index, axis=0, out=out)
+
+
 def write_back(stack: StackedMLP, row: int, model) -> None:
     """Copy member ``row`` of the stack into its MLP (weights, optimizer state, steps)."""
     np.copyto(model.parameters.flat, stack.parameters.flat[row])
@@ -146,6 +154,9 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
     stack = make_stack(ensemble, active)
     steps = math.ceil(n / batch_size)
     metric_name = members[0].metric_name
+    m_max = min(n, batch_size)
+    X_buffer = np.empty(K * m_max * X.shape[1], X.dtype)
+    Y_buffer = np.empty(K * m_max * Y.shape[1], Y.dtype)
     with blas_threads(members[0], batch_size):
         for epoch in range(epochs):
             if not active:
@@ -159,7 +170,7 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
             total_metric = np.zeros(len(active))
             for batch in range(steps):
                 index = rows[:, batch * batch_size:(batch + 1) * batch_size]
-                Xb, Yb = np.take(X, index, axis=0), np.take(Y, index, axis=0)
+                Xb, Yb = gather(X, index, X_buffer), gather(Y, index, Y_buffer)
                 loss = stack.forward_loss(Xb, Yb)
                 bad = ~np.isfinite(loss)
                 if bad.any():
@@ -177,7 +188,7 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
                     rows, total_loss, total_metric = rows[keep], total_loss[keep], \
                         total_metric[keep]
                     index = rows[:, batch * batch_size:(batch + 1) * batch_size]
-                    Xb, Yb = np.take(X, index, axis=0), np.take(Y, index, axis=0)
+                    Xb, Yb = gather(X, index, X_buffer), gather(Y, index, Y_buffer)
                     loss = stack.forward_loss(Xb, Yb)
                 out = stack.last_pass[-1]
                 total_metric += stack._metric_sum(Yb, out.A, out)
