@@ -204,3 +204,13 @@ def test_zero_rows_and_huge_inputs_stay_finite_and_exact_at_the_logits():
                       dtype="float64", optimizer=npmlp.SGD(1e-6))
     history = model.fit(X, y, epochs=1, batch_size=4, verbose=0)
     assert np.isfinite(history.loss).all()
+
+
+@pytest.mark.parametrize("optimizer", [npmlp.SGD(), npmlp.SGD(momentum=0.9), npmlp.Adam(),
+                                       npmlp.RMSprop(centered=True, momentum=0.5)])
+def test_optimizer_state_and_scratch_keep_the_parameters_dtype(optimizer):
+    """float32 parameters get float32 state and float32 scratch: no silent float64 upcast."""
+    W = np.ones((2, 3), np.float32)
+    optimizer.apply([W], [np.full((2, 3), 0.5, np.float32)])
+    arrays = [*optimizer.flat_state.values(), *optimizer._flat_tmp, optimizer._flat_clipped]
+    assert all(a.dtype == np.float32 for a in arrays) and W.dtype == np.float32

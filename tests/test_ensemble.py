@@ -5,6 +5,7 @@ import pytest
 
 import npmlp
 from npmlp.ensemble import Ensemble, StackedMLP
+from npmlp.sklearn import MLPClassifier, MLPRegressor  # at import: see test_threads' BLAS count
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(203, 5))
@@ -267,8 +268,6 @@ def test_compare_independent_trains_the_seeds_as_one_ensemble():
 
 
 def test_sklearn_n_members_averages_members():
-    from npmlp.sklearn import MLPClassifier, MLPRegressor
-
     clf = MLPClassifier((16,), epochs=5, random_state=0, n_members=3).fit(X, Y_CLS)
     assert len(clf.ensemble_.members) == 3 and clf.model_ is clf.ensemble_.members[0]
     each = np.stack([m.predict_proba(X) for m in clf.ensemble_.members])

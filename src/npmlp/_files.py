@@ -7,14 +7,25 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: str | Path, write) -> None:
-    """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it."""
+def check_target(path: str | os.PathLike) -> tuple[Path, Path]:
+    """(path, its directory) for a file about to be written: the directory must exist and
+    be writable, and the path must not be a directory."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"directory {str(directory)!r} does not exist")
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(f"directory {str(directory)!r} is not writable")
+    return path, directory
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(binary_file)`` on a temp file beside ``path``, fsync, then rename over it."""
+    path, directory = check_target(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -80,7 +80,7 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
         optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
         nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
         seed: int | None = None, verbose: int = 1, dtype: str = "float32",
-        callbacks=None, split: str = "tail") -> History:
+        callbacks=None, split: str = "tail", threads: int | None = None) -> History:
     """Train ``layers`` hidden Dense layers of ``units`` (default 64) on (X, y); print each
     epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
 
@@ -88,7 +88,8 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     ("sgd", "adam", "rmsprop") built with ``learning_rate`` (``momentum`` for SGD and RMSprop,
     ``nesterov`` for SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to
     every kernel; ``split`` chooses the validation samples ("tail" as Keras, "random",
-    "stratified").
+    "stratified"); ``threads`` sets the BLAS threads while training (default: chosen from the
+    layer sizes).
     """
     X_checked = check_X(X, dtype)
     model = build_mlp(check_y(y, X_checked.shape[0]), layers=layers, units=units,
@@ -97,7 +98,7 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
                       seed=seed, dtype=dtype)
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, verbose=verbose, callbacks=callbacks,
-                     split=split)
+                     split=split, threads=threads)
 
 
 def resume(model, X, y, epochs: int, **fit_options) -> History:

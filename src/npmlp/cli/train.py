@@ -29,6 +29,9 @@ def add_command(sub) -> None:
     p.add_argument("--plot", metavar="PATH", help="write Loss/Accuracy vs Epoch plots to PATH")
     p.add_argument("--plot-boundary", metavar="PATH",
                    help="draw the decision boundary to PATH (2-D datasets: moons, circles, ...)")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="BLAS threads while training (default: chosen from the layer sizes: "
+                   "1 for small layers, where splitting a product costs more than it saves)")
     p.add_argument("--tensorboard", metavar="DIR",
                    help="write TensorBoard logs (scalars every epoch, weight and gradient "
                    "histograms) to DIR; view with `tensorboard --logdir DIR`")
@@ -70,11 +73,11 @@ def run_train(args) -> int:
         history = npmlp.resume(
             args.resume, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
-            verbose=0 if args.quiet else 1, callbacks=callbacks)
+            verbose=0 if args.quiet else 1, callbacks=callbacks, threads=args.threads)
         args.save = args.save or args.resume
     else:
         history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, callbacks=callbacks,
-                            **mlp_options(args))
+                            threads=args.threads, **mlp_options(args))
     if args.feature_names is not None:  # the CSV's columns, checked by npmlp predict
         history.model.feature_names = args.feature_names
     if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
@@ -131,7 +134,7 @@ def run_ensemble(args) -> int:
     fit = {k: options.pop(k) for k in ("batch_size", "epochs", "validation_split", "split")}
     del fit["split"]
     ensemble = npmlp.Ensemble(build_mlp(y, **options), members, vary=vary or None)
-    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, **fit)
+    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, threads=args.threads, **fit)
     keys = history.keys
     print(f"Trained {members} members of {ensemble.members[0]!r} on "
           f"{args.csv or args.dataset} {X.shape}:")

@@ -59,12 +59,14 @@ class Ensemble:
 
     def fit(self, X, y, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            verbose: int = 1, callbacks=None) -> EnsembleHistory:
+            verbose: int = 1, callbacks=None, threads: int | None = None) -> EnsembleHistory:
         """Train every member at once, each as ``MLP.fit`` would (Keras's semantics);
-        callbacks are copied for each member (EarlyStopping stops members one by one)."""
+        callbacks are copied for each member (EarlyStopping stops members one by one).
+        ``threads``: BLAS threads (default: chosen from one member's layer sizes)."""
         return fitting.fit(self, X, y, batch_size=batch_size, epochs=epochs,
                            validation_split=validation_split, validation_data=validation_data,
-                           shuffle=shuffle, verbose=verbose, callbacks=callbacks)
+                           shuffle=shuffle, verbose=verbose, callbacks=callbacks,
+                           threads=threads)
 
     def _require_built(self, what: str) -> None:
         if not self.built:

@@ -130,10 +130,12 @@ class _Epoch:
 
 
 def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
-        validation_data=None, shuffle=True, verbose=1, callbacks=None):
+        validation_data=None, shuffle=True, verbose=1, callbacks=None, threads=None):
     """Train every member; returns the EnsembleHistory."""
     batch_size, epochs, validation_split, verbose, callbacks = check_fit_args(
         batch_size, epochs, validation_split, verbose, callbacks)
+    if threads is not None:
+        threads = check_positive_int(threads, "threads")
     X, Y, X_val, Y_val = prepare(ensemble, X, y, validation_split, validation_data)
     members, K = ensemble.members, len(ensemble.members)
     n = X.shape[0]
@@ -157,7 +159,8 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
     m_max = min(n, batch_size)
     X_buffer = np.empty(K * m_max * X.shape[1], X.dtype)
     Y_buffer = np.empty(K * m_max * Y.shape[1], Y.dtype)
-    with blas_threads(members[0], batch_size):
+    # Each member's products are the sizes of one model's: the same choice of BLAS threads.
+    with blas_threads(members[0], batch_size, threads):
         for epoch in range(epochs):
             if not active:
                 break

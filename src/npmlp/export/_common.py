@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from npmlp._files import check_target
 from npmlp._validation import check_dtype
 from npmlp.model import MLP
 from npmlp.nn.layers import layer_name  # noqa: F401  (re-exported for the exporters)
@@ -23,17 +23,7 @@ def check_model(model, what: str) -> None:
 def check_path(path) -> Path:
     """A path whose directory exists and is writable and which is not a directory itself;
     checked before anything is computed or written."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"directory {str(directory)!r} does not exist")
-    if path.is_dir():
-        raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(f"directory {str(directory)!r} is not writable")
-    return path
+    return check_target(path)[0]
 
 
 def export_dtype(model, dtype) -> np.dtype:

@@ -216,7 +216,7 @@ class MLP:
 
     def penalty(self) -> float:
         """Sum of the layers' regularization terms."""
-        return sum(layer.penalty() for layer in self.layers)
+        return sum(layer.penalty() for layer in self.layers if layer.regularized)
 
     def backward(self, Y: np.ndarray, sample_weight: np.ndarray | None = None,
                  trace=None) -> None:
@@ -228,15 +228,16 @@ class MLP:
         last = len(self.layers) - 1
         out, w = self.layers[-1], work[-1]
         below = work[last - 1].dA if last else None
-        at = (lambda i: None) if trace is None else (lambda i: functools.partial(trace, i))
+        traces = [None] * len(work) if trace is None else \
+            [functools.partial(trace, i) for i in range(len(work))]
         if self.logits_path:
             dZ = self.loss.logits_gradient(Y, w.A, sample_weight, out=w.dA)
-            dA = out.backward_linear(dZ, w, below, at(last))
+            dA = out.backward_linear(dZ, w, below, traces[last])
         else:
             dA = self.loss.derivative(Y, w.A, sample_weight, out=w.dA)
-            dA = out.backward(dA, w, below, at(last))
+            dA = out.backward(dA, w, below, traces[last])
         for i in range(last - 1, -1, -1):
-            dA = self.layers[i].backward(dA, work[i], work[i - 1].dA if i else None, at(i))
+            dA = self.layers[i].backward(dA, work[i], work[i - 1].dA if i else None, traces[i])
 
     def train_step(self, X: np.ndarray, Y: np.ndarray,
                    sample_weight: np.ndarray | None = None) -> tuple[float, float]:

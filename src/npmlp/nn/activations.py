@@ -12,6 +12,8 @@ they allocate, which is how a reader or a test calls them. Either way it is the 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from npmlp._registry import Registry
@@ -23,6 +25,7 @@ def _work(work: Workspace | None, Z: np.ndarray) -> Workspace:
     return Workspace.like(Z) if work is None else work
 
 
+@functools.cache
 def exp_neg_cap(dtype) -> np.generic:
     """The largest x that ``exp_neg`` exponentiates: floor(-ln(tiny) / 2) in dtype."""
     dtype = np.dtype(dtype)
@@ -37,7 +40,7 @@ def exp_neg(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     keeps ``np.errstate(all="raise")`` from tripping on underflow for huge |z|.
     """
     X = np.asarray(X)
-    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float64)
+    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
     out = np.minimum(X, exp_neg_cap(dtype), out=out)
     np.negative(out, out=out)
     return np.exp(out, out=out)

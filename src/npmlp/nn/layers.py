@@ -94,6 +94,11 @@ class Layer:
         """The regularization term this layer adds to the loss."""
         return 0.0
 
+    @property
+    def regularized(self) -> bool:
+        """True when ``penalty`` can be nonzero."""
+        return False
+
     def get_config(self) -> dict:
         raise NotImplementedError
 
@@ -183,6 +188,10 @@ class Dense(Layer):
 
     def penalty(self):
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
+
+    @property
+    def regularized(self) -> bool:
+        return self.kernel_regularizer is not None
 
     def get_config(self) -> dict:
         return {

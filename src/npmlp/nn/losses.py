@@ -26,6 +26,7 @@ from npmlp.nn.activations import Activation, Sigmoid, Softmax
 from npmlp.nn.workspace import Workspace
 
 EPSILON = 1e-7
+_SIGMOID, _SOFTMAX = Sigmoid(), Softmax()
 
 
 def _row_mean(L: np.ndarray, work: Workspace | None) -> np.ndarray:
@@ -134,7 +135,7 @@ class BinaryCrossEntropy(Loss):
 
     def logits_forward(self, Y, Z, A, work, sample_weight=None):
         """mean_i mean_j [max(z, 0) - z y + log1p(exp(-|z|))]."""
-        Sigmoid().forward(Z, out=A, work=work)       # leaves E = exp(-|Z|) in work.T
+        _SIGMOID.forward(Z, out=A, work=work)        # leaves E = exp(-|Z|) in work.T
         L = np.maximum(Z, work.zeros, out=work.L)    # L = max(Z, 0)
         np.multiply(Z, Y, out=work.S)
         np.subtract(L, work.S, out=L)                #     - Z * Y
@@ -169,7 +170,7 @@ class CategoricalCrossEntropy(Loss):
 
     def logits_forward(self, Y, Z, A, work, sample_weight=None):
         """mean_i sum_j y_ij (lse_i - s_ij), s = z - max_j z, lse = log sum_j exp(s)."""
-        Softmax().forward(Z, out=A, work=work)       # leaves max_j Z in row, sum_j E in row2
+        _SOFTMAX.forward(Z, out=A, work=work)        # leaves max_j Z in row, sum_j E in row2
         S = np.subtract(Z, work.row, out=work.L)     # s = Z - max_j Z
         lse = np.log(work.row2, out=work.row2)       # lse = log sum_j exp(s)
         np.subtract(lse, S, out=S)

@@ -57,20 +57,18 @@ class Optimizer:
     def build(self, params: list[np.ndarray]) -> None:
         """Zero state for each slot, laid out like ``params``; scratch for the update."""
         total = sum(p.size for p in params)
-        dtype = np.result_type(*params)
+        self._dtype = np.result_type(*params)
         self._shapes = [p.shape for p in params]
-        self.flat_state = {slot: np.zeros(total, dtype) for slot in self.slots}
+        self.flat_state = {slot: np.zeros(total, self._dtype) for slot in self.slots}
         self._lay_out()
 
     def _lay_out(self) -> None:
         """Per-parameter views of the flat state, and the scratch arrays."""
-        shapes = self._shapes
+        shapes, dtype = self._shapes, self._dtype
         total = sum(math.prod(s) for s in shapes)
-        dtype = next(iter(self.flat_state.values())).dtype if self.flat_state else None
         per_slot = {slot: split(flat, shapes) for slot, flat in self.flat_state.items()}
         self.state = [{slot: per_slot[slot][i] for slot in self.slots}
                       for i in range(len(shapes))]
-        dtype = dtype or np.float64
         self._flat_tmp = (np.empty(total, dtype), np.empty(total, dtype))
         self._tmp = list(zip(*(split(t, shapes) for t in self._flat_tmp)))
         self._flat_clipped = np.empty(total, dtype)

@@ -13,7 +13,7 @@ import contextlib
 
 # The batch's largest product (m * fan_in * fan_out multiply-adds) below which one thread is
 # faster: see benchmarks/NOTES.md, "BLAS threads".
-MIN_FLOPS_PER_THREAD = 2_000_000
+MIN_FLOPS_PER_THREAD = 4_000_000
 
 _controller = None
 
