@@ -295,3 +295,25 @@ def test_cli_train_members_and_vary(tmp_path, capsys):
     loaded = npmlp.load(path)
     assert isinstance(loaded, Ensemble) and loaded.vary == {"learning_rate": [0.001, 0.01, 0.1]}
     assert float(rows[2][4]) == pytest.approx(loaded.history[2].loss[-1], abs=1e-4)
+
+
+def test_ctrl_c_rolls_members_back_to_the_last_complete_epoch(monkeypatch):
+    calls = []
+    step = StackedMLP.apply_gradients
+
+    def interrupted(self):
+        calls.append(1)
+        if len(calls) == 9:          # the 2nd batch of epoch 3 (4 batches per epoch)
+            raise KeyboardInterrupt
+        step(self)
+
+    monkeypatch.setattr(StackedMLP, "apply_gradients", interrupted)
+    ens = Ensemble(net("binary", opt_of("adam")), 2, seeds=[1, 2])
+    ens.fit(X[:128], Y_BIN[:128], batch_size=32, epochs=5, verbose=0)
+    assert ens.interrupted and ens.history[0].interrupted
+    for k in range(2):
+        single = net("binary", opt_of("adam"), seed=k + 1)
+        hist = single.fit(X[:128], Y_BIN[:128], batch_size=32, epochs=2, verbose=0)
+        assert_member_equals(ens, k, single, hist, 1e-12)
+        # the generator too: the next epoch's order is the single model's
+        assert ens.members[k].rng.integers(1 << 30) == single.rng.integers(1 << 30)

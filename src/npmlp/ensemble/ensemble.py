@@ -51,6 +51,7 @@ class Ensemble:
                         for seed, hyper in zip(self.seeds, self.hyper)]
         self.samples: list[np.ndarray] | None = None
         self.diverged: dict[int, tuple[int, int]] = {}
+        self.interrupted = False   # set when Ctrl-C stopped fit()
         self.history = EnsembleHistory(self.members)
 
     @property

@@ -151,7 +151,7 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
             cb.set_model(m)
             cb.on_train_begin()
         per_member.append(everyone)
-    ensemble.diverged = {}
+    ensemble.diverged, ensemble.interrupted = {}, False
     active = list(range(K))
     stack = make_stack(ensemble, active)
     steps = math.ceil(n / batch_size)
@@ -171,33 +171,42 @@ def fit(ensemble, X, y, *, batch_size=32, epochs=1, validation_split=0.0,
                 rows[i] = order if ensemble.samples is None else ensemble.samples[k][order]
             total_loss = np.zeros(len(active))
             total_metric = np.zeros(len(active))
-            for batch in range(steps):
-                index = rows[:, batch * batch_size:(batch + 1) * batch_size]
-                Xb, Yb = gather(X, index, X_buffer), gather(Y, index, Y_buffer)
-                loss = stack.forward_loss(Xb, Yb)
-                bad = ~np.isfinite(loss)
-                if bad.any():
-                    # As MLP.fit stops at a non-finite loss: the member leaves now, back at
-                    # the start of the epoch; the others redo this batch without it.
-                    for i in np.flatnonzero(bad):
-                        ensemble.diverged[active[i]] = (epoch + 1, batch + 1)
-                        start.restore(active[i], members[active[i]])
-                    keep = np.flatnonzero(~bad)
-                    if not len(keep):
-                        active = []
-                        break
-                    stack = stack.subset(keep)
-                    active = [active[i] for i in keep]
-                    rows, total_loss, total_metric = rows[keep], total_loss[keep], \
-                        total_metric[keep]
+            try:
+                for batch in range(steps):
                     index = rows[:, batch * batch_size:(batch + 1) * batch_size]
                     Xb, Yb = gather(X, index, X_buffer), gather(Y, index, Y_buffer)
                     loss = stack.forward_loss(Xb, Yb)
-                out = stack.last_pass[-1]
-                total_metric += stack._metric_sum(Yb, out.A, out)
-                stack.backward(Yb)
-                stack.apply_gradients()
-                total_loss += loss * index.shape[1]
+                    bad = ~np.isfinite(loss)
+                    if bad.any():
+                        # As MLP.fit stops at a non-finite loss: the member leaves now, back at
+                        # the start of the epoch; the others redo this batch without it.
+                        for i in np.flatnonzero(bad):
+                            ensemble.diverged[active[i]] = (epoch + 1, batch + 1)
+                            start.restore(active[i], members[active[i]])
+                        keep = np.flatnonzero(~bad)
+                        if not len(keep):
+                            active = []
+                            break
+                        stack = stack.subset(keep)
+                        active = [active[i] for i in keep]
+                        rows, total_loss, total_metric = rows[keep], total_loss[keep], \
+                            total_metric[keep]
+                        index = rows[:, batch * batch_size:(batch + 1) * batch_size]
+                        Xb, Yb = gather(X, index, X_buffer), gather(Y, index, Y_buffer)
+                        loss = stack.forward_loss(Xb, Yb)
+                    out = stack.last_pass[-1]
+                    total_metric += stack._metric_sum(Yb, out.A, out)
+                    stack.backward(Yb)
+                    stack.apply_gradients()
+                    total_loss += loss * index.shape[1]
+            except KeyboardInterrupt:
+                # Ctrl-C: every running member goes back to the end of its last complete epoch
+                # (as MLP.fit rolls back the unfinished epoch) and training stops.
+                for k in active:
+                    start.restore(k, members[k])
+                    members[k].history.interrupted = True
+                ensemble.interrupted = True
+                break
             if not active:
                 break
             logs = {"loss": total_loss / n, metric_name: total_metric / n}
