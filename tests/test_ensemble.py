@@ -78,6 +78,18 @@ def test_members_equal_single_models_float32():
         assert_member_equals(ens, k, single, hist, 1e-5)
 
 
+def test_vary_in_float32():
+    vary = {"learning_rate": [0.1, 0.01], "momentum": [0.0, 0.9], "l2": [0.0, 1e-3]}
+    ens = Ensemble(net("multiclass", opt_of("sgd"), dtype="float32"), 2, seeds=[4, 5],
+                   vary=vary)
+    ens.fit(X, Y_CLS, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+    for k in range(2):
+        single = net("multiclass", opt_of("sgd", vary["learning_rate"][k], vary["momentum"][k]),
+                     dtype="float32", seed=4 + k, l2=vary["l2"][k])
+        hist = single.fit(X, Y_CLS, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        assert_member_equals(ens, k, single, hist, 1e-5)
+
+
 @pytest.mark.parametrize("opt", ["sgd", "rmsprop"])
 def test_vary_learning_rate_momentum_l2(opt):
     vary = {"learning_rate": [0.1, 0.01, 0.03], "momentum": [0.0, 0.5, 0.9],

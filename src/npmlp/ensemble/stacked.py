@@ -41,15 +41,18 @@ class StackedParameters:
 
 
 class StackedL2(L2):
-    """L2 with one coefficient per member: ``l2`` (K, 1, 1); ``penalty`` is (K,)."""
+    """L2 with one coefficient per member: ``l2`` (K, 1, 1) in the weights' dtype, for the
+    inherited gradient ``2 l2 W`` (a Python float meets a float32 W as float32 too);
+    ``penalty`` is (K,), in float64 as one model's."""
 
-    def __init__(self, l2: np.ndarray):
+    def __init__(self, l2: np.ndarray, dtype=np.float64):
         super().__init__(0.0)
-        self.l2 = np.asarray(l2, np.float64).reshape(-1, 1, 1)
+        self.coefficients = np.asarray(l2, np.float64)
+        self.l2 = self.coefficients.astype(dtype).reshape(-1, 1, 1)
 
     def penalty(self, W: np.ndarray) -> np.ndarray:
         """l2_k * sum(W_k^2) for each member."""
-        return self.l2[:, 0, 0] * np.sum(np.square(W), axis=(-2, -1))
+        return self.coefficients * np.sum(np.square(W), axis=(-2, -1)).astype(np.float64)
 
 
 class StackedMLP(MLP):
@@ -69,16 +72,19 @@ class StackedMLP(MLP):
         opt = self.optimizer
         opt.state, opt.iterations = None, iterations
         self.learning_rate = None
+        # In the weights' dtype: a float scalar meets float32 arrays as float32, and so do these
+        # (SGD and RMSprop then match one model bit for bit in float32 as well).
+        dtype = flat.dtype
         if "learning_rate" in hyper:
-            self.learning_rate = hyper["learning_rate"].reshape(-1, 1)
+            self.learning_rate = hyper["learning_rate"].astype(dtype).reshape(-1, 1)
         if "momentum" in hyper:
-            opt.momentum = hyper["momentum"].reshape(-1, 1)
+            opt.momentum = hyper["momentum"].astype(dtype).reshape(-1, 1)
             # One slot for all members: with momentum 0, v = 0 v - lr g and W += v is
             # W -= lr g exactly, the rule without momentum.
             opt.slots = ("velocity",) if opt.name == "sgd" else \
                 tuple(dict.fromkeys(("v", "momentum", *opt.slots)))
         for layer, l2 in zip(self.layers, layer_l2):
-            layer.kernel_regularizer = None if l2 is None else StackedL2(l2)
+            layer.kernel_regularizer = None if l2 is None else StackedL2(l2, dtype)
         self.build(template.input_dim, flat)
         opt.flat_state = {slot: np.zeros_like(flat) if state is None else state[slot]
                           for slot in opt.slots}
