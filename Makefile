@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs fuzz bench bench-ensemble clean
+.PHONY: demo test lint docs fuzz mutation bench bench-ensemble clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(VENV)/.dev-installed
 fuzz: $(VENV)/.dev-installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py
 
+# Wrong derivatives, optimizer constants and an off-by-one split, each shown to fail a test
+# (tools/mutate.py; about a minute on 2 cores). CI runs it after `make test`.
+mutation: $(VENV)/.dev-installed
+	$(BIN)/python tools/mutate.py
+
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[bench,tensorflow]"
 	touch $@
@@ -45,9 +50,10 @@ bench: $(VENV)/.bench-installed
 bench-ensemble: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/ensemble.py --sweep --out runs/bench-ensemble
 
-# The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve
+# The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve.
+# NO_MKDOCS_2_WARNING: the theme's end-of-life banner is not about this project's docs.
 docs: $(VENV)/.dev-installed
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) runs site build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -2,8 +2,11 @@
 
 import os
 
-# scikit-learn's check_array_api_input skips itself unless SciPy's array-API mode is on
-# before SciPy is first imported; turn it on so that check runs too.
+# scikit-learn (1.9) yields check_array_api_input(array_namespace="numpy") for every
+# estimator, array-API-tagged or not: it checks that turning array-API dispatch on changes
+# nothing for NumPy inputs. It skips itself unless SciPy's array-API mode is on before SciPy
+# is first imported, so it is turned on for the whole run (it is meant not to change results
+# on NumPy arrays). tests/test_sklearn_checks.py asserts that the check is generated and runs.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 from hypothesis import HealthCheck, settings

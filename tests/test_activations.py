@@ -33,8 +33,15 @@ def test_known_values():
     z = np.array([[-2.0, 0.0, 3.0]])
     np.testing.assert_allclose(activations.sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-15)
     np.testing.assert_array_equal(activations.relu(z), [[0.0, 0.0, 3.0]])
-    np.testing.assert_array_equal(activations.leaky_relu(z, 0.1), [[-0.2, 0.0, 3.0]])
-    np.testing.assert_allclose(activations.tanh(z), np.tanh(z))
+    # the slope acts as float32(0.1) = 0.10000000149011612, as in Keras
+    np.testing.assert_array_equal(activations.leaky_relu(z, 0.1),
+                                  [[-0.20000000298023224, 0.0, 3.0]])
+    np.testing.assert_array_equal(activations.leaky_relu(z, 0.25), [[-0.5, 0.0, 3.0]])
+    # tanh from its definition (e^2z - 1) / (e^2z + 1), not from np.tanh
+    e2z = np.exp(2 * z)
+    np.testing.assert_allclose(activations.tanh(z), (e2z - 1) / (e2z + 1), rtol=1e-15)
+    np.testing.assert_allclose(activations.tanh(z), [[-0.9640275800758169, 0.0,
+                                                      0.9950547536867305]], rtol=1e-15)
     np.testing.assert_allclose(activations.sigmoid_derivative(np.array([0.0])), [0.25])
     np.testing.assert_allclose(activations.tanh_derivative(np.array([0.0])), [1.0])
     e = np.exp([1.0, 2.0, 3.0])

@@ -62,6 +62,6 @@ def test_help_documents_every_option():
 def test_bad_arguments_give_one_line_errors():
     result = run("train", "--validation-split", "1.5", "--epochs", "1", check=False)
     assert result.returncode == 2
-    assert "validation_split" in result.stderr and "Traceback" not in result.stderr
+    assert "--validation-split" in result.stderr and "Traceback" not in result.stderr
     result = run("train", "--batch-size", "0", check=False)
     assert result.returncode == 2 and "must be >= 1" in result.stderr

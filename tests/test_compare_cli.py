@@ -21,10 +21,12 @@ def test_compare_writes_the_report(tmp_path):
     out = tmp_path / "cmp"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.run(
-        [sys.executable, "-m", "npmlp", "compare", "--samples", "40", "--layers", "1",
-         "--units", "8", "--epochs", "4", "--seeds", "2", "--batch-size", "8",
-         "--out", str(out)], capture_output=True, text=True, env=env, timeout=300)
+        [sys.executable, "-m", "npmlp", "compare", "--layers", "1", "--units", "8",
+         "--epochs", "4", "--seeds", "3", "--batch-size", "8", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # TensorFlow's start-up lines are not shown (they are printed before its log level acts)
+    assert "oneDNN" not in proc.stderr and "absl::InitializeLog" not in proc.stderr
     assert "identical within tolerance" in proc.stdout
     assert "bootstrap CI" in proc.stdout
     for name in FILES:
@@ -37,7 +39,28 @@ def test_compare_writes_the_report(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["parity"]["passed"] and results["parity"]["dtype"] == "float64"
     assert len(results["parity"]["npmlp_history"]["loss"]) == 4
-    assert len(results["independent"]["histories"]["keras"]) == 2
+    independent = results["independent"]
+    assert len(independent["histories"]["keras"]) == len(independent["histories"]["npmlp"]) == 3
+    # Independent mode on the seed's data (100 x 10, default dataset): every run of both
+    # frameworks learns (its training loss falls), and the bootstrap CI of the difference of
+    # the final validation accuracy, npmlp minus Keras, contains 0.
+    for framework, runs in independent["histories"].items():
+        for h in runs:
+            assert len(h["loss"]) == 4 and h["loss"][-1] < h["loss"][0], (framework, h["loss"])
+    assert independent["difference"]["key"] == "val_accuracy"
+    low, high = independent["difference"]["ci95"]
+    assert low <= 0.0 <= high, (low, high)
+    assert f"95% bootstrap CI [{low:+.4f}, {high:+.4f}]" in proc.stdout
+    # the report's configuration and versions are tables, not raw JSON
+    assert "<h2>Configuration</h2><table class='kv'>" in page
+    assert "<h2>Versions</h2><table class='kv'><tr><th>python</th>" in page
+    assert '{"' not in page
+    # results.md's tables render: every row has as many cells as the header
+    for table in (out / "results.md").read_text().split("\n\n"):
+        rows = [r for r in table.splitlines() if r.startswith("|")]
+        cells = {len(re.split(r"(?<!\\)\|", r)) for r in rows}
+        assert len(cells) <= 1, table
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no work folder left
     assert results["versions"]["keras"] and results["versions"]["tensorflow"]
     assert "| npmlp |" in (out / "results.md").read_text()
 
@@ -65,3 +88,17 @@ def test_compare_exits_1_naming_where_parity_failed(tmp_path, monkeypatch, capsy
     failure = json.loads((out / "results.json").read_text())["parity"]["failure"]
     assert (failure["epoch"], failure["name"]) == (1, "W1")
     assert failure["delta"] > failure["tolerance"]
+
+
+def test_a_failed_compare_leaves_no_folder(tmp_path, monkeypatch):
+    """A run that breaks while writing its report leaves neither the folder nor its parts."""
+    from npmlp.compare import report
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "plot_parity", broken)
+    out = tmp_path / "cmp"
+    assert main(["compare", "--mode", "parity", "--epochs", "1", "--samples", "20",
+                 "--layers", "1", "--units", "2", "--out", str(out)]) == 2
+    assert os.listdir(tmp_path) == []

@@ -169,9 +169,17 @@ def test_from_csv_happy_path_numeric_int_target(tmp_path):
     assert y.dtype == np.float64 and y.tolist() == [2.5, -4.0, 60.0]
 
 
-def test_from_csv_integral_float_text_target_is_int(tmp_path):
-    _, y, _ = D.from_csv(write(tmp_path, "x,t\n1,1.0\n2,2.0\n"), "t")
-    assert y.dtype == np.int64 and y.tolist() == [1, 2]
+def test_from_csv_float_text_target_is_a_quantity_unless_told(tmp_path):
+    """199000.0 is a price, not a class: floats written as floats are a regression target."""
+    path = write(tmp_path, "x,t\n1,199000.0\n2,2.0\n")
+    _, y, _ = D.from_csv(path, "t")
+    assert y.dtype == np.float64 and y.tolist() == [199000.0, 2.0]
+    _, y, _ = D.from_csv(path, "t", task="classification")
+    assert y.dtype == np.int64 and y.tolist() == [199000, 2]
+    _, y, _ = D.from_csv(write(tmp_path, "x,t\n1,3\n2,4\n"), "t", task="regression")
+    assert y.dtype == np.float64
+    with pytest.raises(ValueError, match=r"'t' holds 'b' \(row 2\); a regression needs"):
+        D.from_csv(write(tmp_path, "x,t\n1,3\n2,b\n"), "t", task="regression")
 
 
 def test_from_csv_string_target_kept(tmp_path):

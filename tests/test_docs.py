@@ -58,7 +58,7 @@ def test_math_is_mathml_and_equations_link_to_the_code(site):
     assert page.count("<math") > 40
     assert "arithmatex" not in page and "\\frac" not in page and "\\(" not in page
     assert 'href="../api/#npmlp.nn.layers.Layer.forward"' in page
-    assert 'href="../api/#npmlp.losses.BinaryCrossEntropy.logits_gradient"' in page
+    assert 'href="../api/#npmlp.nn.losses.BinaryCrossEntropy.logits_gradient"' in page
 
 
 def test_parity_figure_comes_from_a_real_run(site):
@@ -69,3 +69,110 @@ def test_parity_figure_comes_from_a_real_run(site):
     rows = dict(re.findall(r"<td>([\w ]+)</td>\s*<td>([0-9.e+-]+)</td>", page))
     assert {"loss", "val_loss"} <= set(rows)
     assert all(float(v) < 1e-12 for v in rows.values()), rows
+
+
+# ------------------------------------------------------------------ every code block runs
+BLOCK = re.compile(r"(?:<!-- docs-test: (?P<mark>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<code>.*?)```",
+                   re.S)
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Commands about the environment (installing, building, serving): checked to be known, not run
+# here (`make test` is what runs this test).
+ENVIRONMENT = ("make ", "pip install", "python3 -m venv", ". .venv/bin/activate", "dask ",
+               ".venv/bin/mkdocs", "tensorboard ")
+# Minutes of TensorFlow, or a server that runs until stopped: options checked, not run.
+PARSE_ONLY = ("compare", "bench", "playground")
+
+
+def blocks(path: Path) -> list[tuple[str, str, str]]:
+    """(language, code, docs-test mark) of every fenced block of a Markdown file."""
+    return [(m["lang"], m["code"], m["mark"] or "") for m in BLOCK.finditer(path.read_text())]
+
+
+def commands(code: str) -> list[str]:
+    """The shell commands of a bash block: continuations joined, comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", code)
+    lines = [re.sub(r"(^|\s)#.*$", "", line).strip() for line in joined.splitlines()]
+    return [line for line in lines if line]
+
+
+def _code(line: str) -> str:
+    """A source line without its comment and surrounding blanks."""
+    return re.sub(r"\s+#.*$", "", line).strip()
+
+
+def run_command(command: str) -> None:
+    """Run (or for PARSE_ONLY, parse and check) one documented shell command."""
+    import shlex
+
+    from npmlp.cli import build_parser, main
+
+    words = shlex.split(command)
+    env = {}
+    while words and re.fullmatch(r"\w+=\S*", words[0]):
+        key, value = words.pop(0).split("=", 1)
+        env[key] = value
+    if command.startswith(ENVIRONMENT):
+        return
+    if words[:2] == ["python", "-m"] and words[2] == "npmlp":
+        words = words[2:]
+    if words[0] == "python":  # an example script: it must exist (test_examples runs them)
+        assert (ROOT / words[1]).is_file(), command
+        return
+    assert words[0] == "npmlp", f"unknown command in the docs: {command}"
+    if "--help" in words:
+        with pytest.raises(SystemExit) as exit_:
+            main(words[1:])
+        assert exit_.value.code == 0
+        return
+    if words[1] in PARSE_ONLY:
+        args = build_parser().parse_args(words[1:])
+        if getattr(args, "check", None):
+            args.check(args)
+        return
+    assert main(words[1:]) == 0, command
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+def test_every_code_block_runs(path, tmp_path, monkeypatch, capsys):
+    """Python blocks run as written (each on its own, unless marked `continues`; a `setup:`
+    mark gives what a snippet assumes; an `excerpt:` of a package file must match its lines;
+    a `skip:` mark, with its reason, only compiles it);
+    npmlp commands run in a scratch folder holding examples/."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NPMLP_EXAMPLE_QUICK", "1")
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "flowers.csv").write_bytes(
+        (ROOT / "examples" / "flowers.csv").read_bytes())
+    (tmp_path / "runs").mkdir()
+    namespace: dict = {}
+    for lang, code, mark in blocks(path):
+        if mark.startswith("excerpt:"):  # quoted from the package: every line is there
+            source = {_code(line) for line in
+                      (ROOT / "src" / "npmlp" / mark[8:].strip()).read_text().splitlines()}
+            missing = [line for line in map(_code, code.splitlines())
+                       if line and not line.startswith("def ") and line not in source]
+            assert not missing, f"{path.name}: excerpt lines not in {mark[8:]}: {missing}"
+            continue
+        if mark.startswith("skip:"):
+            assert mark[5:].strip(), f"{path.name}: a skip mark needs its reason"
+            if lang == "python":
+                compile(code, str(path), "exec")
+            continue
+        if lang == "python":
+            if mark != "continues":
+                namespace = {"__name__": "__docs__"}
+            if mark.startswith("setup:"):
+                exec(mark[6:].strip(), namespace)
+            exec(compile(code, str(path), "exec"), namespace)
+        elif lang == "bash":
+            if mark.startswith("setup:"):  # what the commands assume (a saved model, say)
+                exec(mark[6:].strip(), {"__name__": "__docs__"})
+            for command in commands(code):
+                run_command(command)
+    capsys.readouterr()
+
+
+def test_make_docs_silences_the_theme_banner():
+    """`make docs` sets the variable that turns off the theme's end-of-life banner."""
+    recipe = (ROOT / "Makefile").read_text().split("\ndocs:")[1].split("\n\n")[0]
+    assert "NO_MKDOCS_2_WARNING=1" in recipe and "mkdocs build --strict" in recipe

@@ -72,13 +72,14 @@ def test_safetensors_errors(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="no weights yet"):
         npmlp.MLP([npmlp.Dense(1, "sigmoid")]).export(tmp_path / "m.safetensors",
                                                        "safetensors")
-    with pytest.raises(FileNotFoundError):
+    (tmp_path / "no").write_text("a file where the folder should be")
+    with pytest.raises(NotADirectoryError):
         trained("binary").export(tmp_path / "no" / "m.safetensors", "safetensors")
     monkeypatch.setitem(sys.modules, "safetensors", None)
     monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
     with pytest.raises(ImportError, match=r"pip install 'npmlp\[safetensors\]'"):
         trained("binary").export(tmp_path / "m.safetensors", "safetensors")
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["no"]  # only the file in the way
 
 
 def test_cli_export_safetensors(tmp_path, capsys):

@@ -1,5 +1,6 @@
 """scikit-learn's own estimator checks on npmlp.sklearn.MLPClassifier and MLPRegressor."""
 
+import os
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -23,3 +24,13 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_the_array_api_check_is_generated_and_can_run():
+    """conftest.py turns SciPy's array-API mode on for check_array_api_input: the check must
+    be among those generated (NumPy namespace: the estimators are not array-API tagged) and
+    the mode must be on, or the check would skip itself."""
+    [mark] = [m for m in test_sklearn_estimator_checks.pytestmark if m.name == "parametrize"]
+    names = [getattr(check, "func", check).__name__ for _, check in mark.args[1]]
+    assert names.count("check_array_api_input") == len(ESTIMATORS)
+    assert os.environ.get("SCIPY_ARRAY_API") == "1"

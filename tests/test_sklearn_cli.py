@@ -41,9 +41,11 @@ def test_train_and_predict_a_csv_with_string_labels(iris_csv, tmp_path, capsys):
                  "species", "--out", str(out), "--proba"]) == 0
     with open(out, newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["prediction", "proba_setosa", "proba_versicolor", "proba_virginica"]
-    predicted = np.array([r[0] for r in rows[1:]])
-    proba = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
+    assert rows[0] == ["species", "prediction", "proba_setosa", "proba_versicolor",
+                       "proba_virginica"]  # the target column is copied in front
+    assert [r[0] for r in rows[1:]] == labels.tolist()
+    predicted = np.array([r[1] for r in rows[1:]])
+    proba = np.array([[float(v) for v in r[2:]] for r in rows[1:]])
     assert np.mean(predicted == labels) > 0.9  # the saved model takes raw features
     assert (SPECIES[proba.argmax(axis=1)] == predicted).all()
     assert os.listdir(out.parent) == ["p.csv"]  # atomic write: no temporary file left
@@ -87,24 +89,28 @@ def test_predict_errors_are_clear(iris_csv, tmp_path, capsys):
     assert main(["train", "--csv", str(path), "--target", "species", "--save",
                  str(model_path), *TRAIN]) == 0
     out = tmp_path / "p.csv"
-    err = _error(capsys, ["predict", "--model", str(model_path), "--csv", str(path),
-                          "--out", str(out)])
-    assert "'species'" in err and "--target" in err and not out.exists()
     narrow = tmp_path / "narrow.csv"
     narrow.write_text("a,b\n1,2\n")
     err = _error(capsys, ["predict", "--model", str(model_path), "--csv", str(narrow),
                           "--out", str(out)])
-    assert "columns differ" in err and "unexpected ['a', 'b']" in err and "missing [" in err
-    # the same columns in another order are refused too, naming the expected order
+    assert "missing column(s) [" in err and "narrow.csv" in err and not out.exists()
+    # columns are found by name: another order, an extra id column, and no --target all work
     header, *rows = path.read_text().splitlines()
     names = header.split(",")
     order = [names.index(c) for c in [names[1], names[0], *names[2:]]]
     swapped = tmp_path / "swapped.csv"
-    swapped.write_text("\n".join(",".join(line.split(",")[i] for i in order)
-                                 for line in [header, *rows]) + "\n")
-    err = _error(capsys, ["predict", "--model", str(model_path), "--csv", str(swapped),
-                          "--target", "species", "--out", str(out)])
-    assert "another order" in err and not out.exists()
+    swapped.write_text("\n".join(f"{k}," + ",".join(line.split(",")[i] for i in order)
+                                 for k, line in enumerate([header, *rows])) + "\n")
+    swapped.write_text(swapped.read_text().replace("0,", "id,", 1))
+    assert main(["predict", "--model", str(model_path), "--csv", str(path), "--out",
+                 str(out)]) == 0
+    straight = list(csv.reader(out.open()))
+    assert main(["predict", "--model", str(model_path), "--csv", str(swapped), "--out",
+                 str(out)]) == 0
+    moved = list(csv.reader(out.open()))
+    assert moved[0] == ["id", "species", "prediction"]
+    assert [r[2] for r in moved[1:]] == [r[-1] for r in straight[1:]]
+    assert [r[0] for r in moved[1:]] == [str(k) for k in range(1, len(rows) + 1)]
     err = _error(capsys, ["predict", "--model", str(tmp_path / "none.npz"), "--csv",
                           str(narrow), "--out", str(out)])
     assert "no model file" in err

@@ -245,3 +245,24 @@ def test_import_without_sklearn_says_how_to_install():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "pip install 'npmlp[sklearn]'" in out.stdout
+
+
+def test_classifier_multilabel_indicator_y():
+    """A 0/1 label-indicator y: one sigmoid per label, predict returns 0/1 rows (as sklearn)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 4))
+    Y = (X[:, :3] > 0).astype(int)
+    clf = MLPClassifier((16,), epochs=60, learning_rate=0.01, random_state=0).fit(X, Y)
+    assert clf.model_.kind == "multilabel" and clf.model_.loss.name == "binary_crossentropy"
+    assert clf.classes_.tolist() == [0, 1, 2]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3) and not np.allclose(proba.sum(axis=1), 1)
+    predicted = clf.predict(X)
+    assert predicted.shape == Y.shape
+    np.testing.assert_array_equal(predicted, (proba > 0.5).astype(int))
+    assert np.mean(predicted == Y) > 0.85  # per-label accuracy
+    with pytest.raises(ValueError, match="multi-label now but was not"):
+        clf.partial_fit(X, Y[:, 0])
+    chunked = MLPClassifier((16,), random_state=0).partial_fit(X[:75], Y[:75])  # no classes=
+    chunked.partial_fit(X[75:], Y[75:])
+    assert chunked.classes_.tolist() == [0, 1, 2] and chunked.predict(X).shape == Y.shape

@@ -252,10 +252,18 @@ def test_pandas_nullable_column_with_missing_value_is_reported():
 
 
 def test_string_labels_are_kept_and_predicted():
-    labels = np.where(Y == 1, "yes", "no").astype(object)
-    m = model()
-    m.fit(X, labels, epochs=1, verbose=0)
-    assert set(m.predict(X)) <= {"yes", "no"}
+    rng = np.random.default_rng(3)
+    Xs = rng.normal(size=(60, 2))
+    labels = np.where(Xs[:, 0] + Xs[:, 1] > 0, "yes", "no").astype(object)
+    m = npmlp.MLP([npmlp.Dense(8, "tanh"), npmlp.Dense(1, "sigmoid")],
+                  optimizer=npmlp.Adam(0.05), seed=0)
+    m.fit(Xs, labels, epochs=40, verbose=0)
+    pred = m.predict(Xs)
+    # the user's labels come back, sorted classes: "no" is output 0, "yes" output 1
+    np.testing.assert_array_equal(pred, np.where(m.predict_proba(Xs)[:, 0] > 0.5, "yes", "no"))
+    # a constant predictor fails both: it must have learnt the (linearly separable) rule
+    assert set(pred) == {"yes", "no"}
+    assert np.mean(pred == labels) > 0.9
 
 
 def test_unfitted_model_says_what_to_do():
@@ -264,23 +272,26 @@ def test_unfitted_model_says_what_to_do():
 
 
 @pytest.mark.parametrize("option,value,words", [
-    ("--learning-rate", "-1", ["learning_rate", "-1"]),
-    ("--learning-rate", "nan", ["learning_rate", "finite"]),
-    ("--validation-split", "1.0", ["validation_split", "[0.0, 1.0)"]),
-    ("--momentum", "1.0", ["momentum", "[0.0, 1.0)"]),
-    ("--clipnorm", "0", ["clipnorm", "> 0.0"]),
-    ("--l2", "-0.5", ["l2", ">= 0.0"]),
+    ("--learning-rate", "-1", ["--learning-rate", "> 0"]),
+    ("--learning-rate", "nan", ["--learning-rate", "finite"]),
+    ("--validation-split", "1.0", ["--validation-split", "[0, 1)"]),
+    ("--momentum", "1.0", ["--momentum", "[0, 1)"]),
+    ("--clipnorm", "0", ["--clipnorm", "> 0"]),
+    ("--l2", "-0.5", ["--l2", ">= 0"]),
 ])
-def test_cli_turns_errors_into_one_line_and_exit_code_2(capsys, option, value, words):
+def test_cli_rejects_bad_values_at_parse_time_in_cli_words(capsys, option, value, words):
+    """Checked by argparse before anything runs, named as on the command line."""
     from npmlp import cli
 
-    code = cli.main(["train", "--epochs", "1", "--samples", "20", "--quiet", "--seed", "0",
-                     option, value])
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "--epochs", "1", "--samples", "20", "--quiet", "--seed", "0",
+                  option, value])
     err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert len(err.splitlines()) == 1 and err.startswith("npmlp train: error: ")
+    assert info.value.code == 2
+    assert err.splitlines()[-1].startswith("npmlp train: error: argument ")
     for word in words:
-        assert word in err
+        assert word in err.splitlines()[-1]
+    assert "_" not in err.splitlines()[-1].split(":")[2]  # no Python parameter names
 
 
 @pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--epochs", "1.5"],

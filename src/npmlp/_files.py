@@ -8,14 +8,18 @@ from pathlib import Path
 
 
 def check_target(path: str | os.PathLike) -> tuple[Path, Path]:
-    """(path, its directory) for a file about to be written: the directory must exist and
-    be writable, and the path must not be a directory."""
+    """(path, its directory) for a file about to be written: missing folders are made (from
+    Python as from the command line: --save, --plot, --out), the directory must be writable,
+    and the path must not be a directory."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"directory {str(directory)!r} does not exist")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(f"{str(directory)!r} is in the way: a file, not a "
+                                 "directory") from None
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file path")
     if not os.access(directory, os.W_OK | os.X_OK):

@@ -11,23 +11,17 @@ from npmlp import optimizers
 from npmlp._validation import check_positive_int, check_X, check_y
 from npmlp.callbacks import History
 from npmlp.model import MLP, load
+from npmlp.model.targets import infer_output
 from npmlp.nn.layers import Dense
 from npmlp.nn.regularizers import L2
 
 
-def output_layer_for(y) -> Dense:
+def output_layer_for(y, task: str | None = None) -> Dense:
     """Two classes -> Dense(1, sigmoid); k > 2 classes or one-hot rows -> Dense(k, softmax);
-    non-integral numbers -> Dense(k, linear) regression."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        if y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all():
-            return Dense(y.shape[1], activation="softmax")
-        return Dense(y.shape[1], activation="linear")
-    labels = y.reshape(-1)
-    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
-        return Dense(1, activation="linear")
-    n_classes = len(np.unique(labels))
-    return Dense(1, "sigmoid") if n_classes <= 2 else Dense(n_classes, "softmax")
+    0/1 columns that are not one-hot -> Dense(k, sigmoid) (multi-label); floats (not all 0/1)
+    or task="regression" -> Dense(k, linear). See ``npmlp.model.targets.infer_output``."""
+    units, activation = infer_output(np.asarray(y), task)
+    return Dense(units, activation=activation)
 
 
 def make_optimizer(optimizer="sgd", *, learning_rate=0.01, momentum: float = 0.0,
@@ -56,9 +50,10 @@ def build_mlp(y, *, layers: int = 3, units: int | None = None, activation: str =
               optimizer="sgd", learning_rate=0.01, momentum: float = 0.0,
               nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
               global_clipnorm: float | None = None, seed: int | None = None,
-              dtype: str = "float32") -> MLP:
+              dtype: str = "float32", task: str | None = None) -> MLP:
     """An unbuilt MLP for targets y: ``layers`` hidden Dense(units (default 64), activation),
-    the output layer chosen from y (``output_layer_for``), ``L2(l2)`` on every kernel."""
+    the output layer chosen from y and ``task`` (``output_layer_for``), ``L2(l2)`` on every
+    kernel."""
     layers = check_positive_int(layers, "layers", minimum=0)
     if layers == 0 and units is not None:
         raise ValueError("units is given but layers=0 builds no hidden layer; "
@@ -70,7 +65,7 @@ def build_mlp(y, *, layers: int = 3, units: int | None = None, activation: str =
     regularizer = L2(l2) if l2 else None
     hidden = [Dense(units, activation=activation, kernel_regularizer=regularizer)
               for _ in range(layers)]
-    output = output_layer_for(y)
+    output = output_layer_for(y, task)
     output.kernel_regularizer = regularizer
     return MLP(hidden + [output], optimizer=optimizer, seed=seed, dtype=dtype)
 
@@ -80,7 +75,8 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
         optimizer=None, learning_rate: float = 0.01, momentum: float = 0.0,
         nesterov: bool = False, l2: float = 0.0, clipnorm: float | None = None,
         seed: int | None = None, verbose: int = 1, dtype: str = "float32",
-        callbacks=None, split: str = "tail", threads: int | None = None) -> History:
+        callbacks=None, split: str = "tail", threads: int | None = None,
+        task: str | None = None) -> History:
     """Train ``layers`` hidden Dense layers of ``units`` (default 64) on (X, y); print each
     epoch's loss and accuracy; return the History (``history.model`` is the trained MLP).
 
@@ -89,13 +85,14 @@ def mlp(X, y, batch_size: int = 32, epochs: int = 100, layers: int = 3,
     ``nesterov`` for SGD, ``clipnorm`` for all) or an Optimizer; ``l2`` adds ``L2(l2)`` to
     every kernel; ``split`` chooses the validation samples ("tail" as Keras, "random",
     "stratified"); ``threads`` sets the BLAS threads while training (default: chosen from the
-    layer sizes).
+    layer sizes); ``task`` is None (inferred from y: see ``output_layer_for``),
+    "classification" or "regression".
     """
     X_checked = check_X(X, dtype)
     model = build_mlp(check_y(y, X_checked.shape[0]), layers=layers, units=units,
                       activation=activation, optimizer=optimizer, learning_rate=learning_rate,
                       momentum=momentum, nesterov=nesterov, l2=l2, clipnorm=clipnorm,
-                      seed=seed, dtype=dtype)
+                      seed=seed, dtype=dtype, task=task)
     return model.fit(X, y, batch_size=batch_size, epochs=epochs,
                      validation_split=validation_split, verbose=verbose, callbacks=callbacks,
                      split=split, threads=threads)

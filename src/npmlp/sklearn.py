@@ -23,7 +23,7 @@ import numpy as np
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.utils.multiclass import check_classification_targets, type_of_target
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 except ImportError as exc:  # validate_data is new in scikit-learn 1.6
     raise ImportError("npmlp.sklearn needs scikit-learn >= 1.6: "
                       "pip install 'npmlp[sklearn]'") from exc
@@ -208,15 +208,17 @@ class _BaseMLP(BaseEstimator):
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """A multi-layer perceptron classifier (npmlp's MLP; softmax output, or sigmoid for two
-    classes) for scikit-learn. ``class_weight``: None, "balanced" (``n / (k * count_c)``) or a
-    dict ``{label: weight}``; it multiplies ``sample_weight`` (see the module docstring).
+    classes, or one sigmoid per label for a 0/1 label-indicator y) for scikit-learn.
+    ``class_weight``: None, "balanced" (``n / (k * count_c)``) or a dict ``{label: weight}``;
+    it multiplies ``sample_weight`` (see the module docstring).
 
-    Fitted attributes: ``classes_``, ``n_features_in_``, ``feature_names_in_`` (DataFrame
-    input), ``loss_curve_``, ``n_iter_``, ``history_`` (the npmlp History) and ``model_`` (the
-    npmlp MLP, trained on class indices: positions in ``classes_``). With ``n_members=K > 1``
-    K networks seeded from ``random_state`` are trained (at once, as an ``npmlp.Ensemble``,
-    unless sample weights or early stopping's split need one fit each); ``ensemble_`` holds
-    them, predictions average them, ``model_`` is member 0 and ``history_`` the members' mean.
+    Fitted attributes: ``classes_`` (0..k-1 for multi-label y), ``n_outputs_``,
+    ``n_features_in_``, ``feature_names_in_`` (DataFrame input), ``loss_curve_``, ``n_iter_``,
+    ``history_`` (the npmlp History) and ``model_`` (the npmlp MLP, trained on class indices:
+    positions in ``classes_``). With ``n_members=K > 1`` K networks seeded from
+    ``random_state`` are trained (at once, as an ``npmlp.Ensemble``, unless sample weights or
+    early stopping's split need one fit each); ``ensemble_`` holds them, predictions average
+    them, ``model_`` is member 0 and ``history_`` the members' mean.
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
@@ -235,14 +237,29 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.class_weight = class_weight
 
     def _validate_Xy(self, X, y, reset: bool):
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
+        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32],
+                             multi_output=True)
         check_classification_targets(y)
-        if type_of_target(y) == "multilabel-indicator":  # pragma: no cover - 1-D y enforced
-            raise ValueError("MLPClassifier takes one label per sample, not multilabel y")
+        multilabel = type_of_target(y) == "multilabel-indicator"
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # a column vector: warned as scikit-learn does
+        elif y.ndim == 2 and not multilabel:
+            raise ValueError(f"y has {y.shape[1]} columns that are not a 0/1 label-indicator "
+                             "matrix; give one label per sample or 0/1 columns (multi-label)")
+        if not reset and multilabel != self._multilabel():
+            raise ValueError("y is multi-label now but was not at the first call (or the other "
+                             "way round)")
         return X, y
 
+    def _multilabel(self) -> bool:
+        """True when fitted on a 0/1 label-indicator matrix (one sigmoid unit per label)."""
+        return getattr(self, "n_outputs_", 1) > 1
+
     def _indices(self, y) -> np.ndarray:
-        """Positions of the labels y in classes_ (ValueError for unknown labels)."""
+        """Positions of the labels y in classes_ (ValueError for unknown labels); a
+        multi-label y (n, k) is returned as it is."""
+        if y.ndim == 2:
+            return y
         index = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
         unknown = self.classes_[index] != y
         if unknown.any():
@@ -253,6 +270,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _start(self, n_features: int) -> None:
         k = len(self.classes_)
+        if self._multilabel():  # k labels, each its own yes/no: sigmoid units, mean BCE
+            self.model_ = self._new_model(n_features, k, "sigmoid")
+            self._set_encoder(TargetEncoder("multilabel", k, None, y_ndim=2))
+            return
         units, output, kind = (1, "sigmoid", "binary") if k == 2 else (k, "softmax",
                                                                         "multiclass")
         self.model_ = self._new_model(n_features, units, output)
@@ -264,6 +285,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         cw, k = self.class_weight, len(self.classes_)
         if cw is None:
             return None
+        if self._multilabel():
+            raise ValueError("class_weight is not supported for multi-label y; use "
+                             "sample_weight")
         if isinstance(cw, str) and cw == "balanced":
             if partial:
                 raise ValueError("class_weight='balanced' needs the whole training set, so "
@@ -293,17 +317,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError("sample_weight (times class_weight) is all zero: there is no "
                              "sample to learn from")
         if not partial:
-            if len(np.unique(index[w > 0])) < 2:
+            if index.ndim == 1 and len(np.unique(index[w > 0])) < 2:
                 raise ValueError("only one class has a non-zero sample weight; classification "
                                  "needs at least two classes")
             w = w * (len(w) / w.sum())  # mean 1 (see the module docstring)
         return w
 
     def fit(self, X, y, sample_weight=None) -> MLPClassifier:
-        """Train a new network on X (n, d) and labels y (n,) for ``epochs`` epochs."""
+        """Train a new network on X (n, d) and labels y (n,), or a 0/1 label-indicator
+        matrix y (n, k) (multi-label: k sigmoid outputs), for ``epochs`` epochs."""
         self._check_params()
+        self.n_outputs_ = 1
         X, y = self._validate_Xy(X, y, reset=True)
-        self.classes_ = np.unique(y)
+        self.n_outputs_ = y.shape[1] if y.ndim == 2 else 1
+        # the sorted labels, or 0..k-1 for a multi-label y (n, k) (scikit-learn's rule)
+        self.classes_ = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"y has one class only ({self.classes_.tolist()}); "
                              "classification needs at least two classes")
@@ -318,6 +346,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         first = not hasattr(self, "model_")
         if first:
             self._check_params()
+            self.n_outputs_ = np.shape(y)[1] if np.ndim(y) == 2 and np.shape(y)[1] > 1 else 1
+            if self._multilabel() and classes is None:
+                classes = np.arange(self.n_outputs_)  # multi-label: the label columns
             if classes is None:
                 raise ValueError("classes must be given at the first call to partial_fit "
                                  "(every label that will ever appear)")
@@ -342,14 +373,23 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self)
         A = self._proba(self._validate_X(X, reset=False))
+        if self._multilabel():  # one independent probability per label
+            return A
         if A.shape[1] == 1:  # sigmoid output: p of classes_[1]
             return np.hstack([1.0 - A, A])
         return A
 
     def predict(self, X) -> np.ndarray:
-        """The most probable label of each row, shape (n,)."""
+        """The most probable label of each row, shape (n,); multi-label: 0/1 rows (n, k)."""
         proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_ does
+        if self._multilabel():
+            return (proba > 0.5).astype(np.int64)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from npmlp.callbacks.monitor import MonitorCallback
 
 
@@ -10,8 +12,13 @@ class EarlyStopping(MonitorCallback):
     optionally restore the weights of the best epoch (at the end of training, as Keras)."""
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
-                 restore_best_weights: bool = False, mode: str = "auto"):
+                 restore_best_weights: bool = False, mode: str = "auto", verbose: int = 0,
+                 stream=None):
         super().__init__(monitor, mode, min_delta)
+        if verbose not in (0, 1, 2, True, False):
+            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+        self.verbose = int(verbose)  # >= 1: say when it stopped and which weights it kept
+        self.stream = stream  # None: sys.stdout at the time of printing
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"patience must be an int >= 0, got {patience!r}")
         self.patience = patience
@@ -38,5 +45,16 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         # As Keras: the best weights come back whether or not training stopped early.
-        if self.restore_best_weights and self.best_weights is not None:
+        restored = self.restore_best_weights and self.best_weights is not None
+        if restored:
             self.model.set_weights(self.best_weights)
+        if self.verbose:
+            best = "" if self.best_epoch is None else \
+                f"; best {self.monitor} {self.best:.6g} at epoch {self.best_epoch + 1}"
+            stopped = ("did not stop early" if self.stopped_epoch is None else
+                       f"stopped at epoch {self.stopped_epoch + 1}: {self.monitor} did not "
+                       f"improve for {self.patience} epoch(s)")
+            weights = (f"; restored the weights of epoch {self.best_epoch + 1}" if restored
+                       else "; kept the last epoch's weights")
+            print(f"EarlyStopping: {stopped}{best}{weights}",
+                  file=self.stream if self.stream is not None else sys.stdout)

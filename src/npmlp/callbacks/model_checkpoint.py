@@ -36,10 +36,8 @@ class ModelCheckpoint(MonitorCallback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs=None):
-        directory = Path(self.path).parent
-        if not directory.is_dir():
-            raise FileNotFoundError(f"ModelCheckpoint: directory {str(directory)!r} of path "
-                                    f"{self.path!r} does not exist; create it first")
+        # Made now (as every save does) so that an unusable path fails before any training.
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})

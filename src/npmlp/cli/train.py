@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import shlex
 import sys
 import time
-from pathlib import Path
 
 import npmlp
 from npmlp.api import build_mlp
 from npmlp.cli.options import (
     SYNTHETIC,
     add_model_options,
+    check_options,
     load_data,
     mlp_options,
     positive_int,
 )
+from npmlp.model.targets import infer_output
 
 
 def add_command(sub) -> None:
@@ -43,62 +45,109 @@ def add_command(sub) -> None:
                    help="per-member hyper-parameter (learning_rate, momentum or l2), one value "
                    "per member; repeatable; implies --members (the number of values)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.add_argument("--early-stopping", metavar="PATIENCE", type=positive_int, default=None,
+                   help="stop when val_loss has not improved for PATIENCE epochs and keep the "
+                   "best epoch's weights (default: off; needs --validation-split > 0)")
     p.add_argument("--resume", metavar="PATH",
                    help="load the model saved at PATH and train --epochs more epochs on the "
                    "same data (give the same --dataset/--samples/--seed/--batch-size/"
                    "--validation-split); saves back to PATH unless --save is given")
-    p.set_defaults(func=run_train)
+    p.set_defaults(func=run_train, check=check_train)
 
 
-def _for_saving(args, model):
-    """The model to save: with --standardize, a copy that takes raw features."""
-    if getattr(args, "scaler", None) is None:
-        return model
-    import copy
-
-    folded = copy.deepcopy(model)
-    args.scaler.fold_into(folded)
-    return folded
-
-
-def run_train(args) -> int:
+def check_train(args) -> None:
+    """The shared rules plus train's own."""
+    check_options(args)
     if args.resume and args.standardize:
         raise ValueError("--standardize cannot be combined with --resume: saved models take "
                          "raw features (the scaling was folded into them); drop --standardize")
+    if args.early_stopping is not None and not args.validation_split:
+        raise ValueError("--early-stopping watches val_loss: give --validation-split > 0")
+    if args.resume and args.task is not None:
+        raise ValueError("--task has no effect with --resume (the saved model keeps its own "
+                         "output); drop it")
+
+
+def _for_saving(args, model):
+    """The model to save: with --standardize, a copy that takes raw features and predicts raw
+    values; with --categorical/--impute, the preprocessing goes with it."""
+    scaled = getattr(args, "scaler", None) is not None
+    target_scaled = getattr(args, "target_scaler", None) is not None
+    prep = getattr(args, "preprocessor", None)
+    if not (scaled or target_scaled or prep is not None):
+        return model
+    folded = copy.deepcopy(model)
+    if scaled:
+        args.scaler.fold_into(folded)
+    if target_scaled:
+        scaler = args.target_scaler
+        npmlp.datasets.fold_target_scaling(folded, scaler.mean_, scaler.scale_)
+    if prep is not None:  # a JSON dict saved with the model, applied by npmlp predict
+        folded.preprocessing = prep.get_config()
+    return folded
+
+
+def _warn_unseeded_resume(args, model) -> None:
+    if model.seed is not None:
+        return
+    synthetic = not args.csv and (args.dataset or "dummy") in SYNTHETIC
+    detail = (f"--dataset {args.dataset or 'dummy'} without --seed is drawn anew, so the "
+              f"resumed run trains on other data" if synthetic and args.seed is None else
+              "give exactly the same data, in the same order, or the run is not a "
+              "continuation")
+    print(f"npmlp train: warning: the model at {args.resume} was trained without --seed: "
+          f"{detail}", file=sys.stderr)
+
+
+def run_train(args) -> int:
     if args.members is not None or args.vary:
         return run_ensemble(args)
     X, y = load_data(args)
-    callbacks = [npmlp.TensorBoard(args.tensorboard)] if args.tensorboard else None
+    if args.plot_boundary and X.shape[1] != 2:  # checked now, not after the training
+        raise ValueError(f"--plot-boundary needs data with 2 features, got {X.shape[1]} "
+                         f"(the 2-D datasets: moons, circles, spirals, xor)")
+    callbacks = [npmlp.TensorBoard(args.tensorboard)] if args.tensorboard else []
+    if args.early_stopping is not None:
+        callbacks.append(npmlp.EarlyStopping("val_loss", patience=args.early_stopping,
+                                         restore_best_weights=True,
+                                         verbose=0 if args.quiet else 1))
     if args.resume:
+        model = npmlp.load(args.resume)
+        _warn_unseeded_resume(args, model)
+        if args.feature_names is not None and model.feature_names is not None \
+                and args.feature_names != model.feature_names:
+            raise ValueError(f"{args.csv} makes the features {args.feature_names[:10]}, but "
+                             f"the model at {args.resume} takes {model.feature_names[:10]}")
         history = npmlp.resume(
-            args.resume, X, y, args.epochs, batch_size=args.batch_size,
+            model, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
-            verbose=0 if args.quiet else 1, callbacks=callbacks, threads=args.threads)
+            verbose=0 if args.quiet else 1, callbacks=callbacks)
         args.save = args.save or args.resume
     else:
+        if args.plot_boundary:
+            if infer_output(y, args.task)[1] == "linear":
+                raise ValueError("--plot-boundary draws a classifier's regions; this is a "
+                                 "regression")
         history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, callbacks=callbacks,
-                            threads=args.threads, **mlp_options(args))
+                            **mlp_options(args))
     if args.feature_names is not None:  # the CSV's columns, checked by npmlp predict
         history.model.feature_names = args.feature_names
     if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
         return _save_interrupted(args, history)
     final = {k: v[-1] for k, v in history.history.items() if v}
     summary = " - ".join(f"{k}: {v:.4f}" for k, v in final.items())
-    print(f"Trained {history.model!r} on {args.csv or args.dataset} {X.shape} for "
+    print(f"Trained {history.model!r} on {args.csv or args.dataset or 'dummy'} {X.shape} for "
           f"{len(history.epoch)} epochs. Final: {summary or 'no epochs run'}")
     if args.save:
-        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
         _for_saving(args, history.model).save(args.save)
         print(f"Saved model to {args.save}")
     if args.plot:
         if history.epoch:
-            Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
             npmlp.plot_history(history, args.plot)
             print(f"Wrote plots to {args.plot}")
         else:
             print("No plot written: no epoch was run", file=sys.stderr)
     if args.plot_boundary:
-        Path(args.plot_boundary).parent.mkdir(parents=True, exist_ok=True)
         npmlp.plot_decision_boundary(history.model, X, y, args.plot_boundary)
         print(f"Wrote the decision boundary to {args.plot_boundary}")
     return 0
@@ -133,11 +182,14 @@ def run_ensemble(args) -> int:
     options = mlp_options(args)
     fit = {k: options.pop(k) for k in ("batch_size", "epochs", "validation_split", "split")}
     del fit["split"]
+    callbacks = [] if args.early_stopping is None else [npmlp.EarlyStopping(
+        "val_loss", patience=args.early_stopping, restore_best_weights=True)]
     ensemble = npmlp.Ensemble(build_mlp(y, **options), members, vary=vary or None)
-    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, threads=args.threads, **fit)
+    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, threads=args.threads,
+                           callbacks=callbacks, **fit)
     keys = history.keys
     print(f"Trained {members} members of {ensemble.members[0]!r} on "
-          f"{args.csv or args.dataset} {X.shape}:")
+          f"{args.csv or args.dataset or 'dummy'} {X.shape}:")
     names = list(vary)
     print("  ".join([f"{'member':>6}", f"{'seed':>10}", *(f"{n:>13}" for n in names),
                      f"{'epochs':>6}", *(f"{k:>12}" for k in keys)]))
@@ -150,11 +202,9 @@ def run_ensemble(args) -> int:
     if ensemble.diverged:
         print(f"diverged (member: epoch, batch): {ensemble.diverged}")
     if args.save:
-        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
         ensemble.save(args.save)
         print(f"Saved the ensemble to {args.save}")
     if args.plot and history.epochs:
-        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
         npmlp.plotting.plot_ensemble_history(history, args.plot)
         print(f"Wrote mean +/- std plots to {args.plot}")
     return 0
@@ -165,8 +215,13 @@ def _resume_command(args, path: str, epochs_left: str) -> str:
     words = ["npmlp", "train", "--resume", path, "--epochs", epochs_left]
     if args.csv:
         words += ["--csv", args.csv, "--target", args.target]
+        for option in ("delimiter", "encoding", "categorical", "impute"):
+            if getattr(args, option) is not None:
+                words += [f"--{option}", getattr(args, option)]
+        if args.decimal != ".":
+            words += ["--decimal", args.decimal]
     else:
-        words += ["--dataset", args.dataset]
+        words += ["--dataset", args.dataset or "dummy"]
         if args.samples is not None:
             words += ["--samples", str(args.samples)]
     words += ["--batch-size", str(args.batch_size), "--validation-split",
@@ -178,13 +233,12 @@ def _resume_command(args, path: str, epochs_left: str) -> str:
 
 def _save_interrupted(args, history) -> int:
     path = args.save or f"runs/interrupted-{time.strftime('%Y%m%d-%H%M%S')}.npz"
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     _for_saving(args, history.model).save(path)
     done = len(history.epoch)
     left = "N" if args.resume else str(max(args.epochs - done, 0))
     print(f"\nInterrupted: {done} epoch(s) completed; saved a checkpoint to {path}\n"
           f"Resume with: {_resume_command(args, path, left)}", file=sys.stderr)
-    if args.seed is None and not args.csv and args.dataset in SYNTHETIC:
+    if args.seed is None and not args.csv and (args.dataset or "dummy") in SYNTHETIC:
         print("(no --seed was given: the synthetic data will differ on resume)", file=sys.stderr)
     if args.standardize:
         print("(the checkpoint takes raw features, with the scaling folded in: the resumed run "

@@ -4,7 +4,11 @@ Keras is imported inside the functions, so ``import npmlp`` works without Tensor
 float64 parity every optimizer and schedule hyper-parameter is passed as ``np.float64`` (Keras
 rounds plain Python floats to float32 in several places), the L2 factor goes through a small
 exact regularizer (Keras's own ``L2`` always rounds it to float32) and ``jit_compile=False``
-keeps the graph the same on GPU hosts. See shared/notes/keras-parity.md, sections 0 and 7.
+keeps the graph the same on GPU hosts. Two exceptions follow Keras's defaults instead, because
+npmlp reproduces them: Adam's betas are passed as Python floats (Keras rounds them to float32
+in ``beta**t``, and so does npmlp) and the leaky ReLU is Keras's own (slope held as float32).
+The Keras semantics that parity relies on are listed in the documentation (docs/parity.md,
+"The Keras semantics parity relies on").
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import contextlib
 
 import numpy as np
 
+from npmlp.compare._quiet_import import quiet_stderr
 from npmlp.model import MLP
 from npmlp.nn import activations, initializers
 from npmlp.nn.layers import Dense
@@ -30,7 +35,8 @@ def require_keras():
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        import keras
+        with quiet_stderr():  # TensorFlow's start-up lines, printed before its log level acts
+            import keras
     except ImportError as exc:
         raise ImportError(
             f"comparing with Keras needs TensorFlow and Keras, which are not installed "
@@ -83,9 +89,9 @@ def _keras_activation(keras, activation):
     if name == "leaky_relu":
         alpha = activation.alpha
 
-        # tf.nn.leaky_relu stores alpha as a float32 op attribute; this keeps it exact.
+        # Keras's own op (it rounds the slope to float32, and so does npmlp's LeakyReLU)
         def leaky_relu(x):
-            return keras.ops.where(x > 0, x, keras.ops.multiply(x, alpha))
+            return keras.activations.leaky_relu(x, negative_slope=alpha)
 
         leaky_relu.alpha = alpha
         return leaky_relu
@@ -118,7 +124,8 @@ def keras_optimizer(keras, opt, dtype="float64"):
     if opt.name == "sgd":
         return keras.optimizers.SGD(lr, momentum=F(opt.momentum), nesterov=opt.nesterov, **clip)
     if opt.name == "adam":
-        return keras.optimizers.Adam(lr, beta_1=F(opt.beta_1), beta_2=F(opt.beta_2),
+        # Python-float betas: Keras rounds them to float32 in beta**t, as npmlp's Adam does
+        return keras.optimizers.Adam(lr, beta_1=float(opt.beta_1), beta_2=float(opt.beta_2),
                                      epsilon=F(opt.epsilon), **clip)
     if opt.name == "rmsprop":
         return keras.optimizers.RMSprop(lr, rho=F(opt.rho), momentum=F(opt.momentum),
@@ -136,9 +143,9 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
 
     ``portable=True`` uses only Keras's own serializable pieces, so that ``.save(path)``
     writes a file plain ``keras.saving.load_model`` opens: a leaky ReLU becomes a linear
-    Dense followed by ``PReLU`` with its alpha fixed to npmlp's (``-alpha * relu(-z) +
-    relu(z)``: the same numbers as npmlp, where Keras's LeakyReLU rounds alpha to float32),
-    and L2 is Keras's ``L2`` (its factor rounded to float32: it only matters for training).
+    Dense followed by ``PReLU`` with its alpha fixed to npmlp's slope (``-alpha * relu(-z) +
+    relu(z)`` with float32(alpha), the slope npmlp and Keras's LeakyReLU apply), and L2 is
+    Keras's ``L2`` (its factor rounded to float32: it only matters for training).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an npmlp.MLP, got {type(model).__name__}")
@@ -162,7 +169,7 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
                 kernel_regularizer=None if reg is None else regularizer_cls(reg.l2),
                 name=f"dense_{i}"))
             if prelu:
-                alpha = keras.initializers.Constant(layer.activation.alpha)
+                alpha = keras.initializers.Constant(layer.activation.slope)
                 layers.append(keras.layers.PReLU(alpha_initializer=alpha,
                                                  name=f"leaky_relu_{i}"))
         k_model = keras.Sequential(layers)
@@ -179,7 +186,7 @@ def to_keras(model: MLP, *, copy_weights: bool = True, input_dim: int | None = N
                 k_model.get_layer(f"dense_{i}").set_weights([layer.W, layer.b])
             if portable and layer.activation.name == "leaky_relu":
                 # Keras's Constant initializer passes alpha through float32: set it exactly.
-                alpha = np.full(layer.units, layer.activation.alpha, dtype=model.dtype)
+                alpha = np.full(layer.units, layer.activation.slope, dtype=model.dtype)
                 k_model.get_layer(f"leaky_relu_{i}").set_weights([alpha])
     return k_model
 

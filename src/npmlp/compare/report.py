@@ -6,7 +6,10 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import platform
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +34,17 @@ def library_versions() -> dict:
     return versions
 
 
+# npmlp: wide, pale lines underneath; Keras: thin dashed lines on top. Where they coincide
+# (parity), both stay visible.
+LINES = {"npmlp": {"style": "-", "linewidth": 5, "alpha": 0.35},
+         "keras": {"style": "--", "linewidth": 1.5, "alpha": 1.0}}
+COLORS = ("tab:blue", "tab:orange")  # train, validation: the same in both frameworks
+
+
 def _curves(ax, histories: dict, metric: str, title: str) -> None:
     for fw, hist in histories.items():
-        draw_metric(ax, hist, metric, label=fw, style=STYLE.get(fw, "-"))
+        line = dict(LINES.get(fw, {"style": STYLE.get(fw, "-")}))
+        draw_metric(ax, hist, metric, label=fw, style=line.pop("style"), colors=COLORS, **line)
     ax.set_title(title)
 
 
@@ -45,22 +56,53 @@ def plot_metric(histories: dict, metric: str, path, note: str = "") -> Path:
     return save_figure(fig, path)
 
 
+def coincide_note(parity, metric: str) -> str:
+    """The title note of a parity plot: the curves coincide within the measured difference."""
+    delta = max(parity.max_delta(k) for k in (metric, f"val_{metric}"))
+    return (f"parity run, same weights:\nnpmlp (wide) and Keras (dashed) coincide, "
+            f"max |difference| {delta:.1e}")
+
+
 def plot_parity(parity, path) -> Path:
-    """Per-epoch |delta| of the History entries and the largest weight delta, log axis."""
-    fig = new_figure(7, 4.5)
+    """Per-epoch difference of every History entry and of the weights, in the measure the
+    check uses (relative or absolute), with the tolerance as a line; exact zeros are marked
+    on the bottom row instead of being drawn at a fake floor."""
+    fig = new_figure(8, 4.8)
     ax = fig.subplots()
-    epochs = range(1, parity.epochs + 1)
+    epochs = np.arange(1, parity.epochs + 1)
+    series = {}
     for key in parity.npmlp_history:
         if key in parity.abs_delta:
-            ax.semilogy(epochs, np.maximum(parity.abs_delta[key], FLOOR), label=f"|delta {key}|")
+            spec = parity.tolerances.get(key, {"measure": "abs"})
+            deltas = parity.rel_delta if spec["measure"] == "rel" else parity.abs_delta
+            series[f"{key} ({spec['measure']})"] = np.asarray(deltas[key], dtype=np.float64)
     weights = [v for k, v in parity.abs_delta.items() if k[0] in "Wb"]
     if weights:
-        ax.semilogy(epochs, np.maximum(np.max(weights, axis=0), FLOOR), "k-",
-                    label="max |delta weight|")
-    ax.set(xlabel="Epoch", ylabel="|npmlp - Keras| (0 drawn at 1e-20)",
+        series["max weight (abs)"] = np.max(np.asarray(weights, dtype=np.float64), axis=0)
+    positive = np.concatenate([v[v > 0] for v in series.values()] + [np.array([])])
+    tolerances = sorted({t["tolerance"] for t in parity.tolerances.values()
+                         if t["tolerance"] > 0})
+    low = min([*positive.tolist(), *tolerances, 1e-16]) / 30
+    for i, (name, values) in enumerate(series.items()):
+        nonzero = np.where(values > 0, values, np.nan)
+        (line,) = ax.semilogy(epochs, nonzero, "o-", markersize=3, linewidth=1, label=name)
+        zeros = values == 0
+        if zeros.any():  # each series its own row under the line, so none hides another
+            ax.semilogy(epochs[zeros], np.full(zeros.sum(), low / 1.5 ** i), "v",
+                        color=line.get_color(), markersize=4)
+    low_row = low / 1.5 ** max(len(series) - 1, 0)
+    for tol in tolerances:
+        ax.axhline(tol, color="red", linestyle=":", linewidth=1.5,
+                   label=f"tolerance {tol:.0e}")
+    ax.axhline(low * 1.4, color="0.6", linewidth=0.8)
+    ax.text(epochs[0], low * 1.7, "below the line: ▼ = exactly 0", fontsize=8, color="0.3")
+    ax.set_ylim(low_row / 2, max([*positive.tolist(), *tolerances, low * 10]) * 30)
+    top = ax.get_ylim()[1]
+    ax.set_yticks([t for t in ax.get_yticks() if low * 1.4 < t <= top])  # none on the 0 rows
+    ax.set(xlabel="Epoch", ylabel="|npmlp - Keras| (as checked)",
            title=f"Parity: npmlp vs Keras from the same weights ({parity.dtype})")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return save_figure(fig, path)
 
 
@@ -124,7 +166,8 @@ def markdown(results: dict) -> str:
     if results.get("parity"):
         lines += [f"**Parity:** {results['parity']['verdict']}", ""]
     for title, header, rows in tables(results):
-        lines += [f"## {title}", "", "| " + " | ".join(header) + " |",
+        lines += [f"## {title}", "", "| " + " | ".join(h.replace("|", "\\|") for h in header)
+                  + " |",
                   "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         lines.append("")
@@ -137,13 +180,16 @@ def page(results: dict, images: list[Path]) -> str:
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>npmlp vs Keras</title>",
              "<style>body{font-family:sans-serif;max-width:1000px;margin:auto;padding:1em}"
              "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
-             "padding:3px 8px;text-align:left}img{max-width:100%}</style></head><body>",
+             "padding:3px 8px;text-align:left;vertical-align:top}img{max-width:100%}"
+             "table.kv th{background:#f4f4f4;font-weight:normal}"
+             "table.kv table.kv{margin:0;font-size:90%}</style></head><body>",
              "<h1>npmlp vs Keras</h1>"]
     if results.get("parity"):
         ok = "green" if results["parity"]["passed"] else "red"
         parts.append(f"<p style='color:{ok}'><b>Parity:</b> "
                      f"{esc(results['parity']['verdict'])}</p>")
-    for title, header, rows in tables(results):
+    parts.append("<h2>Configuration</h2>" + _html_table(results["config"]))
+    for title, header, rows in tables(results)[1:]:
         parts.append(f"<h2>{esc(title)}</h2><table><tr>"
                      + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
@@ -153,9 +199,26 @@ def page(results: dict, images: list[Path]) -> str:
         data = base64.b64encode(Path(image).read_bytes()).decode("ascii")
         parts.append(f"<h3>{esc(Path(image).name)}</h3>"
                      f"<img alt='{esc(Path(image).stem)}' src='data:image/png;base64,{data}'>")
-    parts.append(f"<p><small>versions: {esc(json.dumps(results['versions']))}</small></p>"
-                 "</body></html>")
+    parts.append("<h2>Versions</h2>" + _html_table(results["versions"]) + "</body></html>")
     return "\n".join(parts)
+
+
+def _html_value(value) -> str:
+    """A config value as HTML: dicts and lists of dicts as nested tables, the rest as text."""
+    if isinstance(value, dict):
+        return _html_table(value)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "".join(_html_table(v) for v in value)
+    if isinstance(value, list):
+        return html.escape(", ".join(str(v) for v in value))
+    return html.escape("—" if value is None else str(value))
+
+
+def _html_table(mapping: dict) -> str:
+    """A two-column table (setting, value) of a dict, nested dicts as nested tables."""
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_html_value(v)}</td></tr>"
+                   for k, v in mapping.items())
+    return f"<table class='kv'>{rows}</table>"
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -167,7 +230,22 @@ def write_report(out, config: dict, parity=None, independent=None) -> dict:
     """Write plots, results.json, results.md and report.html to ``out``; returns the results
     dict (what results.json holds) with "files" added."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Everything is written to a hidden folder beside ``out`` and moved in at the end, so a
+    # run that fails half way leaves no half-written report.
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        results = _write_all(work, config, parity, independent)
+        out.mkdir(exist_ok=True)
+        for name in sorted(p.name for p in work.iterdir()):
+            os.replace(work / name, out / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["files"] = [str(out / Path(f).name) for f in results["files"]]
+    return results
+
+
+def _write_all(out: Path, config: dict, parity, independent) -> dict:
     results = {"config": config, "versions": library_versions(),
                "parity": None if parity is None else parity.to_dict(),
                "independent": None if independent is None else independent.to_dict()}
@@ -175,15 +253,16 @@ def write_report(out, config: dict, parity=None, independent=None) -> dict:
     if parity is not None:
         curves = {"npmlp": parity.npmlp_history, "keras": parity.keras_history}
         metric = "accuracy" if "accuracy" in parity.npmlp_history else "mae"
-        note = "parity run, same weights"
     elif independent is not None:
         curves = {fw: {k: v["mean"] for k, v in independent.stats(fw).items()}
                   for fw in ("npmlp", "keras")}
         metric, note = independent.metric, "mean over seeds"
     else:
         raise ValueError("nothing to report: give parity and/or independent results")
-    images.append(plot_metric(curves, "loss", out / "loss.png", note))
-    images.append(plot_metric(curves, metric, out / f"{metric}.png", note))
+    for name in ("loss", metric):
+        if parity is not None:
+            note = coincide_note(parity, name)
+        images.append(plot_metric(curves, name, out / f"{name}.png", note))
     if parity is not None:
         images.append(plot_parity(parity, out / "parity.png"))
     if independent is not None:

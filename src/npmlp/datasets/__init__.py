@@ -1,6 +1,16 @@
 """Data: toy generators, small shipped real datasets, CSV reading, scaling and splitting."""
 
-from npmlp.datasets.csvfile import MISSING, from_csv, predict_csv
+from npmlp.datasets.csvfile import (
+    MISSING,
+    Table,
+    from_csv,
+    model_preprocessor,
+    predict_csv,
+    predict_table,
+    read_table,
+    write_predictions,
+)
+from npmlp.datasets.preprocessing import TablePreprocessor, fold_target_scaling
 from npmlp.datasets.synthetic import (
     GENERATORS,
     NAMES,
@@ -16,6 +26,8 @@ from npmlp.datasets.synthetic import (
 from npmlp.training.splits import stratified_counts
 
 __all__ = [
-    "GENERATORS", "MISSING", "NAMES", "Standardizer", "circles", "dummy", "from_csv", "load",
-    "moons", "predict_csv", "spirals", "stratified_counts", "train_test_split", "xor",
+    "GENERATORS", "MISSING", "NAMES", "Standardizer", "Table", "TablePreprocessor", "circles",
+    "dummy", "fold_target_scaling", "from_csv", "load", "model_preprocessor", "moons",
+    "predict_csv", "predict_table", "read_table", "spirals", "stratified_counts",
+    "train_test_split", "write_predictions", "xor",
 ]

@@ -107,13 +107,13 @@ def _linear(g, act, Z, name):
 
 @register_activation(activations.LeakyReLU)
 def _leaky_relu(g, act, Z, name):
-    # ONNX stores the LeakyRelu alpha attribute as float32. When that rounds alpha (0.2 does)
-    # and the graph is float64, compute where(Z > 0, Z, alpha * Z) with alpha in float64, as
-    # npmlp does, instead of losing 1e-8 relative on the negative side.
-    if g.dtype == np.float32 or float(np.float32(act.alpha)) == act.alpha:
-        return g.node("LeakyRelu", [Z], f"{name}/leaky_relu", alpha=float(act.alpha))
+    # ONNX stores the LeakyRelu alpha attribute as float32. npmlp applies float32(alpha) too
+    # (act.slope, as Keras does), so the attribute is exact; the Where form stays for a slope
+    # that float32 would round (none today).
+    if g.dtype == np.float32 or float(np.float32(act.slope)) == act.slope:
+        return g.node("LeakyRelu", [Z], f"{name}/leaky_relu", alpha=float(act.slope))
     zero = g.constant(f"{name}/zero", np.zeros((), g.dtype))
-    alpha = g.constant(f"{name}/alpha", np.asarray(act.alpha, g.dtype))
+    alpha = g.constant(f"{name}/alpha", np.asarray(act.slope, g.dtype))
     positive = g.node("Greater", [Z, zero], f"{name}/positive")
     scaled = g.node("Mul", [Z, alpha], f"{name}/alpha_Z")
     return g.node("Where", [positive, Z, scaled], f"{name}/leaky_relu")

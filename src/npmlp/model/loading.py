@@ -46,6 +46,11 @@ def _plan(config: dict, path: Path):
         planned, expected = plan(config, path)
         return (finish, planned), expected
     model, input_dim = model_from_config(config["model"], path)
+    prep = config.get("preprocessing")  # checked in full where it is applied (datasets)
+    if prep is not None:
+        if not isinstance(prep, dict) or model.feature_names is None:
+            raise ModelFileError(f"{path}: preprocessing must be a dict, with feature_names")
+        model.preprocessing = prep
     return (None, model), state.expected_arrays(model, input_dim, config)
 
 

@@ -45,6 +45,10 @@ def contents(model) -> tuple[dict, dict[str, np.ndarray]]:
         "encoder": None if encoder is None else encoder.get_config(),
         "history": None if model.history is None else model.history.to_dict(),
     }
+    # How raw table columns become the inputs (one-hot categories, imputation): a JSON dict
+    # written by npmlp.datasets.TablePreprocessor and applied by npmlp predict.
+    if getattr(model, "preprocessing", None) is not None:
+        config["preprocessing"] = model.preprocessing
     return config, arrays
 
 

@@ -7,9 +7,60 @@ of any kind, or one-hot rows); anything else -> regression on numbers.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 KINDS = ("binary", "multilabel", "multiclass", "regression")
+TASKS = ("classification", "regression")
+# A classification target with more distinct values than this fraction of the rows is more
+# likely a quantity (prices, counts) than labels: infer_output warns.
+MANY_CLASSES_FRACTION = 0.2
+
+
+def check_task(task) -> str | None:
+    """None (infer from y), "classification" or "regression"."""
+    if task is not None and task not in TASKS:
+        raise ValueError(f"task: expected None, 'classification' or 'regression', got {task!r}")
+    return task
+
+
+def infer_output(y: np.ndarray, task: str | None = None) -> tuple[int, str]:
+    """(units, activation) of the output layer for targets y (n,) or (n, k).
+
+    task=None infers: 0/1 columns whose rows are one-hot -> (k, softmax); other 0/1 columns ->
+    (k, sigmoid) multi-label; other columns -> (k, linear); 1-D floats that are not all 0/1 ->
+    (1, linear) regression; other labels -> (1, sigmoid) for two classes, else (c, softmax).
+    task="regression" always gives (k, linear); task="classification" refuses columns that
+    are not 0/1 and treats float labels as classes.
+    """
+    task = check_task(task)
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        k = y.shape[1]
+        if task == "regression":
+            return k, "linear"
+        if y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all():
+            return (k, "softmax") if (y.sum(axis=1) == 1).all() else (k, "sigmoid")
+        if task == "classification":
+            raise ValueError(f"y has {k} columns that are not all 0/1; classification with "
+                             "several columns needs 0/1 indicators (one-hot rows or "
+                             "multi-label), or give one label per row")
+        return k, "linear"
+    labels = y.reshape(-1)
+    if task == "regression":
+        if labels.dtype.kind not in "biuf":
+            raise TypeError(f"task='regression' needs numeric targets, got dtype {labels.dtype}")
+        return 1, "linear"
+    if task is None and labels.dtype.kind == "f" and not np.isin(labels, (0, 1)).all():
+        return 1, "linear"
+    n_classes = len(np.unique(labels))
+    if n_classes > 2 and n_classes > MANY_CLASSES_FRACTION * len(labels):
+        warnings.warn(
+            f"y has {n_classes} classes for {len(labels)} samples (more than a fifth): if it "
+            f"is a quantity (a price, a count), train a regression with task='regression' "
+            f"(--task regression)", UserWarning, stacklevel=3)
+    return (1, "sigmoid") if n_classes <= 2 else (n_classes, "softmax")
 
 
 def kind_for(activation_name: str, units: int) -> str:
@@ -90,9 +141,18 @@ class TargetEncoder:
             raise ValueError(
                 f"y has {Y.shape[1]} columns but the output layer has {self.units} units"
             )
-        if self.kind in ("multilabel", "multiclass") and not np.isin(Y, (0, 1)).all():
-            if self.kind == "multilabel" or not np.allclose(Y.sum(axis=1), 1):
-                raise ValueError("y must hold 0/1 indicators (or probabilities summing to 1)")
+        if self.kind == "multilabel" and not np.isin(Y, (0, 1)).all():
+            raise ValueError("y must hold 0/1 indicators for a multi-label (sigmoid) output")
+        # Rows that are not distributions (multi-hot, all zero) would make the softmax
+        # cross-entropy gradient (A - Y) / m wrong: it assumes sum(Y_i) = 1.
+        is_row = (Y >= 0).all(axis=1) & np.isclose(Y.sum(axis=1), 1)
+        if self.kind == "multiclass" and not is_row.all():
+            bad = np.flatnonzero(~is_row)
+            raise ValueError(
+                f"y has {len(bad)} row(s) (first: row {bad[0]}, {Y[bad[0]].tolist()[:10]}) that "
+                f"are not one-hot (or probabilities summing to 1), but a softmax output picks "
+                f"one class per sample; for several labels per sample use Dense({self.units}, "
+                f"'sigmoid') (multi-label)")
         return Y
 
     def decode(self, A: np.ndarray) -> np.ndarray:

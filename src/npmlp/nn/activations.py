@@ -134,23 +134,28 @@ class Tanh(Activation):
 
 
 class LeakyReLU(Activation):
-    """g(z) = z if z > 0 else alpha z; g'(z) = 1 if z > 0 else alpha (Keras default alpha = 0.2)."""
+    """g(z) = z if z > 0 else alpha z; g'(z) = 1 if z > 0 else alpha (Keras default alpha = 0.2).
+
+    The slope is applied as float32(alpha), as Keras does (tf.nn.leaky_relu keeps it in a
+    float32 attribute): 0.2 acts as 0.20000000298023224 in float64.
+    """
 
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.2):
         self.alpha = check_real(alpha, "alpha", minimum=0.0)
+        self.slope = float(np.float32(self.alpha))
 
     def forward(self, Z, out=None, work=None):
         positive = np.greater(Z, 0, out=None if work is None else work.mask)
-        A = np.multiply(Z, self.alpha, out=out)      # alpha z
+        A = np.multiply(Z, self.slope, out=out)      # alpha z
         np.copyto(A, Z, where=positive)              # z where z > 0
         return A
 
     def backward(self, dA, Z, A, out=None, work=None):
         w = _work(work, Z)
         np.greater(Z, 0, out=w.mask)
-        w.T.fill(self.alpha)
+        w.T.fill(self.slope)
         np.copyto(w.T, 1, where=w.mask)              # g'(Z) = 1 if Z > 0 else alpha
         return np.multiply(dA, w.T, out=out)
 

@@ -15,7 +15,8 @@ class Adam(Optimizer):
 
     ``t = iterations + 1``; ``alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``;
     ``m += (g - m) * (1 - beta_1)``; ``v += (g * g - v) * (1 - beta_2)``;
-    ``W -= m * alpha / (sqrt(v) + epsilon)``.
+    ``W -= m * alpha / (sqrt(v) + epsilon)``. In ``beta**t`` the betas are rounded to float32,
+    as Keras does with its (Python float) defaults; ``1 - beta`` uses them exactly, as Keras.
     """
 
     name = "adam"
@@ -30,7 +31,9 @@ class Adam(Optimizer):
 
     def update_step(self, W, g, lr, state, tmp):
         t = self.iterations + 1
-        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        # Keras's ops.cast(beta, float64) goes through a float32 tensor for a Python float
+        beta_1, beta_2 = float(np.float32(self.beta_1)), float(np.float32(self.beta_2))
+        alpha = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         m, v = state["m"], state["v"]
         t0, t1 = tmp
         np.subtract(g, m, out=t0)

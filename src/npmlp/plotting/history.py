@@ -36,14 +36,18 @@ def _history_dict(history) -> dict:
     return data
 
 
-def draw_metric(ax, history, metric: str, label: str = "", style: str = "-") -> None:
-    """Draw ``metric`` and ``val_<metric>`` of a History onto ``ax``."""
+def draw_metric(ax, history, metric: str, label: str = "", style: str = "-",
+                colors=(None, None), **line) -> None:
+    """Draw ``metric`` and ``val_<metric>`` of a History onto ``ax`` (``line``: keyword
+    arguments of ``ax.plot``, ``colors``: of the train and validation curves)."""
     data = _history_dict(history)
     prefix = f"{label} " if label else ""
-    for key, name in ((metric, "train"), (f"val_{metric}", "validation")):
+    for (key, name), color in zip(((metric, "train"), (f"val_{metric}", "validation")),
+                                  colors):
         values = data.get(key)
         if values:
-            ax.plot(range(1, len(values) + 1), values, style, label=f"{prefix}{name}")
+            ax.plot(range(1, len(values) + 1), values, style, label=f"{prefix}{name}",
+                    color=color, **line)
     ax.set_xlabel("Epoch")
     ax.set_ylabel(metric.replace("_", " ").capitalize())
     ax.set_title(f"{metric.replace('_', ' ').capitalize()} vs Epoch")

@@ -58,7 +58,9 @@ class _Reader:
             raise ModelFileError(f"{path} is a single .npy array, not an npmlp model (.npz)")
         try:
             self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        # NotImplementedError: a central-directory entry claims a zip version zipfile does not
+        # support (one flipped byte does it)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise ModelFileError(f"{path} is not a readable .npz file ({exc})") from None
         self.names = {}
         for info in self.zip.infolist():

@@ -16,6 +16,7 @@ from npmlp._validation import check_positive_int, check_real, check_sample_weigh
 from npmlp.callbacks.base import Callback
 from npmlp.callbacks.history import History
 from npmlp.training.batches import batches
+from npmlp.training.errors import DivergenceError
 from npmlp.training.loop import run
 from npmlp.training.splits import SPLITS, split_indices
 from npmlp.training.threads import blas_threads
@@ -86,9 +87,13 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
         return batches(X, Y, w, order, batch_size)
 
     with blas_threads(model, batch_size, threads):
-        return run(model, epoch_batches, math.ceil(X.shape[0] / batch_size),
-                   (X_val, Y_val, w_val), epochs=epochs, batch_size=batch_size,
-                   verbose=int(verbose), callbacks=callbacks, initial_epoch=initial_epoch)
+        try:
+            return run(model, epoch_batches, math.ceil(X.shape[0] / batch_size),
+                       (X_val, Y_val, w_val), epochs=epochs, batch_size=batch_size,
+                       verbose=int(verbose), callbacks=callbacks, initial_epoch=initial_epoch)
+        except DivergenceError as exc:  # name only the remedies that this data needs
+            exc.consider_data(X, Y, model.kind == "regression")
+            raise
 
 
 def _prepare_validation(model, validation_data, n_features):
@@ -109,10 +114,11 @@ def _prepare_validation(model, validation_data, n_features):
 def _fit_stream(model, source, steps_per_epoch, epochs, validation_data, batch_size, verbose,
                 callbacks) -> History:
     """fit() on an iterable of (X_batch, y_batch[, w_batch])."""
-    if not hasattr(source, "__iter__"):
+    try:  # not hasattr(__iter__): a 0-d array has it, and iter() refuses it
+        is_iterator = iter(source) is source
+    except TypeError:
         raise TypeError("with y=None, X must be an iterable of (X_batch, y_batch) pairs, got "
-                        f"{type(source).__name__}")
-    is_iterator = iter(source) is source
+                        f"{type(source).__name__}") from None
     if is_iterator and steps_per_epoch is None:
         raise ValueError("steps_per_epoch is required when X is a generator or iterator")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from npmlp.callbacks.base import Callback
 from npmlp.callbacks.history import History
 from npmlp.callbacks.progress import ProgressPrinter
@@ -55,7 +57,9 @@ def run(model, batches, steps, validation=(None, None, None), *, epochs, batch_s
     epoch_start = Snapshot()
     train_step = model.train_step
     epoch = initial_epoch
-    with interrupt_guard() as pending:
+    # Divergence is detected and reported (DivergenceError); NumPy's overflow warnings on the
+    # way there would only be noise.
+    with interrupt_guard() as pending, np.errstate(over="ignore", invalid="ignore"):
         try:
             for epoch in range(initial_epoch, epochs):
                 epoch_start.take(model)

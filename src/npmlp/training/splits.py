@@ -4,6 +4,7 @@ split seed (the same samples on every fit and on resume)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -25,6 +26,22 @@ def stratified_counts(counts: np.ndarray, n_test: int) -> np.ndarray:
     return np.minimum(take, counts)
 
 
+def _warn_if_sorted(model, Y: np.ndarray, split_at: int, validation_split: float) -> None:
+    """Labels sorted by class put one class in the tail: validation would measure only it."""
+    labels = Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+    tail = np.unique(labels[split_at:])
+    share = np.mean(labels == tail[0]) if len(tail) == 1 else 1.0
+    # one class in the tail although a random order would make that unlikely (< 1%)
+    if len(tail) == 1 and share < 1 and share ** (len(labels) - split_at) < 0.01:
+        classes = getattr(model.encoder, "classes", None)
+        name = (tail[0] if classes is None else classes[int(tail[0])]).item()
+        warnings.warn(
+            f"the validation samples (the last {validation_split:g} of the rows) are all of "
+            f"class {name!r}: the labels look sorted by class, so validation measures one "
+            f"class only; use split='stratified' (CLI: --split stratified) or shuffle the "
+            f"rows", UserWarning, stacklevel=4)
+
+
 def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
     """(train, validation) index arrays or slices for the three split rules."""
     n = Y.shape[0]
@@ -35,6 +52,8 @@ def split_indices(model, Y: np.ndarray, validation_split: float, split: str):
             f"{split_at} training and {n - split_at} validation samples; both must be >= 1"
         )
     if split == "tail":
+        if model.kind in ("binary", "multiclass"):
+            _warn_if_sorted(model, Y, split_at, validation_split)
         return slice(0, split_at), slice(split_at, n)
     # A generator of its own, from the model's split seed, so that every fit() call (and a
     # resumed run) holds out the same samples and the shuffling stream is left untouched.
