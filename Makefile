@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs fuzz mutation bench clean
+.PHONY: demo test lint docs fuzz mutation bench bench-ensemble clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.bench-installed
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload seed --out runs/bench
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/bench.py --workload medium --out runs/bench-medium
+
+bench-ensemble: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/ensemble.py --sweep --out runs/bench-ensemble
 
 # The site into site/ (a broken link or reference fails); browse it with .venv/bin/mkdocs serve.
 # NO_MKDOCS_2_WARNING: the theme's end-of-life banner is not about this project's docs.

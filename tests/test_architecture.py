@@ -21,7 +21,7 @@ LAYERS = [
     {"npmlp.callbacks"},
     {"npmlp.training"},
     {"npmlp.model"},
-    {"npmlp.api", "npmlp.datasets", "npmlp.plotting", "npmlp.diagnostics"},
+    {"npmlp.api", "npmlp.datasets", "npmlp.plotting", "npmlp.diagnostics", "npmlp.ensemble"},
     {"npmlp.compare", "npmlp.sklearn", "npmlp.export"},
     {"npmlp.cli", "npmlp.playground", "npmlp.__main__"},
 ]

@@ -13,6 +13,11 @@ from npmlp.sklearn import MLPClassifier, MLPRegressor
 ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0),
     MLPRegressor(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0),
+    # averaged members (npmlp.Ensemble) pass the same checks
+    MLPClassifier(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0,
+                  n_members=3),
+    MLPRegressor(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=30, random_state=0,
+                 n_members=3),
 ]
 
 

@@ -12,6 +12,7 @@ from npmlp.callbacks import (
     ReduceLROnPlateau,
     TensorBoard,
 )
+from npmlp.ensemble import Ensemble, EnsembleHistory
 from npmlp.model import MLP, load
 from npmlp.nn import activations, initializers, losses, metrics
 from npmlp.nn.dropout import Dropout
@@ -25,8 +26,8 @@ from npmlp.saving import ModelFileError
 from npmlp.training import DivergenceError
 
 __all__ = [
-    "MLP", "Dense", "Activation", "Dropout", "BatchNormalization", "L1", "L2", "L1L2",
-    "SGD", "Adam", "RMSprop", "Optimizer",
+    "MLP", "Ensemble", "EnsembleHistory", "Dense", "Activation", "Dropout",
+    "BatchNormalization", "L1", "L2", "L1L2", "SGD", "Adam", "RMSprop", "Optimizer",
     "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
     "History", "Callback", "EarlyStopping", "ProgressPrinter", "ReduceLROnPlateau",
     "DivergenceError",

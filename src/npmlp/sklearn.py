@@ -32,6 +32,7 @@ from npmlp import optimizers
 from npmlp._validation import check_dtype, check_positive_int, check_real, check_sample_weight
 from npmlp.api import hidden_layers
 from npmlp.callbacks import EarlyStopping, History
+from npmlp.ensemble import Ensemble
 from npmlp.model import MLP
 from npmlp.model.targets import TargetEncoder
 from npmlp.nn.layers import Dense
@@ -57,8 +58,8 @@ class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
                  learning_rate=0.001, momentum=0.9, batch_size=32, epochs=200, l2=0.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 shuffle=True, random_state=None, dtype="float64", verbose=0, dropout=0.0,
-                 batch_norm=False):
+                 shuffle=True, random_state=None, dtype="float64", verbose=0, n_members=1,
+                 dropout=0.0, batch_norm=False):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -76,6 +77,7 @@ class _BaseMLP(BaseEstimator):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.n_members = n_members
 
     # --- parameters -------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ class _BaseMLP(BaseEstimator):
         check_real(self.dropout, "dropout", minimum=0.0, maximum=1.0, exclusive_max=True)
         _bool(self.batch_norm, "batch_norm")
         check_dtype(self.dtype)
+        check_positive_int(self.n_members, "n_members")
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}")
         rs = self.random_state
@@ -135,7 +138,25 @@ class _BaseMLP(BaseEstimator):
             options["momentum"] = float(self.momentum)
         model = MLP(layers, optimizer=optimizers.get(self.optimizer, **options),
                     seed=self._seed(), dtype=self.dtype)
+        self.ensemble_ = None
+        if self.n_members > 1:
+            # Members seeded from the model's seed; model_ is member 0, predictions average.
+            self.ensemble_ = Ensemble(model, int(self.n_members))
+            for member in self.ensemble_.members:
+                member.build(n_features)
+            return self.ensemble_.members[0]
         return model.build(n_features)
+
+    def _set_encoder(self, encoder: TargetEncoder) -> None:
+        """Give model_ (and every ensemble member) the label -> output map."""
+        for model in self.ensemble_.members if self.ensemble_ is not None else [self.model_]:
+            model.encoder = encoder
+
+    def _proba(self, X) -> np.ndarray:
+        """The output activations: model_'s, or the members' mean."""
+        if self.ensemble_ is not None:
+            return self.ensemble_.predict_proba(X)
+        return self.model_.predict_proba(X)
 
     @staticmethod
     def _check_weights(sample_weight, n: int) -> np.ndarray | None:
@@ -151,10 +172,13 @@ class _BaseMLP(BaseEstimator):
             split = "stratified" if isinstance(self, ClassifierMixin) else "random"
             callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change,
                                        restore_best_weights=True)]
-        history = self.model_.fit(X, t, batch_size=self._batch_size(X.shape[0]),
-                                  epochs=epochs, validation_split=fraction, split=split,
-                                  shuffle=self.shuffle, verbose=self.verbose,
-                                  callbacks=callbacks, sample_weight=w)
+        options = dict(batch_size=self._batch_size(X.shape[0]), epochs=epochs,
+                       validation_split=fraction, shuffle=self.shuffle, verbose=self.verbose,
+                       callbacks=callbacks)
+        if self.ensemble_ is None:
+            history = self.model_.fit(X, t, split=split, sample_weight=w, **options)
+        else:
+            history = self._train_members(X, t, w, split, options)
         if first:
             self.history_ = History()
         for i in range(len(history.epoch)):  # partial_fit: one History across the calls
@@ -162,6 +186,22 @@ class _BaseMLP(BaseEstimator):
             self.history_.on_epoch_end(len(self.history_.epoch), logs)
         self.loss_curve_ = list(self.history_.loss)
         self.n_iter_ = len(self.history_.epoch)
+
+    def _train_members(self, X, t, w, split, options) -> History:
+        """All members at once (an Ensemble fit) when it has the same semantics (no sample
+        weights, the tail split), else one by one; returns the members' mean History."""
+        members = self.ensemble_.members
+        if w is None and (split == "tail" or not options["validation_split"]):
+            self.ensemble_.fit(X, t, **options)
+        else:
+            for member in members:
+                member.fit(X, t, split=split, sample_weight=w, **options)
+        epochs = min(len(m.history.epoch) for m in members)
+        mean = History()
+        for i in range(epochs):
+            mean.on_epoch_end(i, {k: float(np.mean([m.history.history[k][i] for m in members]))
+                                  for k in members[0].history.history})
+        return mean
 
     def _validate_X(self, X, reset: bool):
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
@@ -181,14 +221,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Fitted attributes: ``classes_`` (0..k-1 for multi-label y), ``n_outputs_``,
     ``n_features_in_``, ``feature_names_in_`` (DataFrame input), ``loss_curve_``, ``n_iter_``,
     ``history_`` (the npmlp History) and ``model_`` (the npmlp MLP, trained on class indices:
-    positions in ``classes_``).
+    positions in ``classes_``). With ``n_members=K > 1`` K networks seeded from
+    ``random_state`` are trained (at once, as an ``npmlp.Ensemble``, unless sample weights or
+    early stopping's split need one fit each); ``ensemble_`` holds them, predictions average
+    them, ``model_`` is member 0 and ``history_`` the members' mean.
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
                  learning_rate=0.001, momentum=0.9, batch_size=32, epochs=200, l2=0.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  shuffle=True, random_state=None, dtype="float64", verbose=0,
-                 class_weight=None, dropout=0.0, batch_norm=False):
+                 n_members=1, class_weight=None, dropout=0.0, batch_norm=False):
         super().__init__(hidden_layer_sizes, activation, optimizer=optimizer,
                          learning_rate=learning_rate, momentum=momentum,
                          batch_size=batch_size, epochs=epochs, l2=l2,
@@ -196,7 +239,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                          validation_fraction=validation_fraction,
                          n_iter_no_change=n_iter_no_change, shuffle=shuffle,
                          random_state=random_state, dtype=dtype, verbose=verbose,
-                         dropout=dropout, batch_norm=batch_norm)
+                         n_members=n_members, dropout=dropout, batch_norm=batch_norm)
         self.class_weight = class_weight
 
     def _validate_Xy(self, X, y, reset: bool):
@@ -235,13 +278,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         k = len(self.classes_)
         if self._multilabel():  # k labels, each its own yes/no: sigmoid units, mean BCE
             self.model_ = self._new_model(n_features, k, "sigmoid")
-            self.model_.encoder = TargetEncoder("multilabel", k, None, y_ndim=2)
+            self._set_encoder(TargetEncoder("multilabel", k, None, y_ndim=2))
             return
         units, output, kind = (1, "sigmoid", "binary") if k == 2 else (k, "softmax",
                                                                         "multiclass")
         self.model_ = self._new_model(n_features, units, output)
         # Fix the label -> output-unit map now, so later chunks may hold one class only.
-        self.model_.encoder = TargetEncoder(kind, units, np.arange(k), y_ndim=1)
+        self._set_encoder(TargetEncoder(kind, units, np.arange(k), y_ndim=1))
 
     def _class_weights(self, index: np.ndarray, partial: bool) -> np.ndarray | None:
         """Weight of each sample's class, or None."""
@@ -335,7 +378,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self)
-        A = self.model_.predict_proba(self._validate_X(X, reset=False))
+        A = self._proba(self._validate_X(X, reset=False))
         if self._multilabel():  # one independent probability per label
             return A
         if A.shape[1] == 1:  # sigmoid output: p of classes_[1]
@@ -360,7 +403,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     scikit-learn; y may be (n,) or (n, n_outputs).
 
     Fitted attributes: ``n_features_in_``, ``feature_names_in_`` (DataFrame input),
-    ``n_outputs_``, ``loss_curve_``, ``n_iter_``, ``history_`` and ``model_``.
+    ``n_outputs_``, ``loss_curve_``, ``n_iter_``, ``history_``, ``model_`` and ``ensemble_``
+    (``n_members``: see MLPClassifier).
     """
 
     def _validate_Xy(self, X, y, reset: bool):
@@ -378,7 +422,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _start(self, n_features: int, y: np.ndarray) -> None:
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self.model_ = self._new_model(n_features, self.n_outputs_, "linear")
-        self.model_.encoder = TargetEncoder("regression", self.n_outputs_, None, y.ndim)
+        self._set_encoder(TargetEncoder("regression", self.n_outputs_, None, y.ndim))
 
     def fit(self, X, y, sample_weight=None) -> MLPRegressor:
         """Train a new network on X (n, d) and targets y (n,) or (n, k)."""
@@ -408,7 +452,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def predict(self, X) -> np.ndarray:
         """Predicted values, (n,) or (n, n_outputs) like the y given to fit."""
         check_is_fitted(self)
-        return self.model_.predict(self._validate_X(X, reset=False))
+        X = self._validate_X(X, reset=False)
+        if self.ensemble_ is not None:
+            return self.ensemble_.predict(X)
+        return self.model_.predict(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,6 +8,7 @@ import sys
 import time
 
 import npmlp
+from npmlp.api import build_mlp
 from npmlp.cli.options import (
     SYNTHETIC,
     add_model_options,
@@ -36,6 +37,13 @@ def add_command(sub) -> None:
     p.add_argument("--tensorboard", metavar="DIR",
                    help="write TensorBoard logs (scalars every epoch, weight and gradient "
                    "histograms) to DIR; view with `tensorboard --logdir DIR`")
+    p.add_argument("--members", type=positive_int, default=None, metavar="K",
+                   help="train K networks at once (an npmlp.Ensemble: seeds drawn from --seed, "
+                   "one batched product per layer); prints one row per member, and --plot "
+                   "draws their mean +/- std")
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="per-member hyper-parameter (learning_rate, momentum or l2), one value "
+                   "per member; repeatable; implies --members (the number of values)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--early-stopping", metavar="PATIENCE", type=positive_int, default=None,
                    help="stop when val_loss has not improved for PATIENCE epochs and keep the "
@@ -92,6 +100,8 @@ def _warn_unseeded_resume(args, model) -> None:
 
 
 def run_train(args) -> int:
+    if args.members is not None or args.vary:
+        return run_ensemble(args)
     X, y = load_data(args)
     if args.plot_boundary and X.shape[1] != 2:  # checked now, not after the training
         raise ValueError(f"--plot-boundary needs data with 2 features, got {X.shape[1]} "
@@ -140,6 +150,63 @@ def run_train(args) -> int:
     if args.plot_boundary:
         npmlp.plot_decision_boundary(history.model, X, y, args.plot_boundary)
         print(f"Wrote the decision boundary to {args.plot_boundary}")
+    return 0
+
+
+def parse_vary(items: list[str]) -> dict[str, list[float]]:
+    """["learning_rate=0.1,0.01", ...] -> {"learning_rate": [0.1, 0.01], ...}."""
+    vary = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        if not sep or not values:
+            raise ValueError(f"--vary expects NAME=V1,V2,... (e.g. learning_rate=0.001,0.01), "
+                             f"got {item!r}")
+        try:
+            vary[name.strip()] = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise ValueError(f"--vary {name}: values must be numbers, got {values!r}") from None
+    return vary
+
+
+def run_ensemble(args) -> int:
+    """npmlp train --members K [--vary NAME=...]: one table row per member."""
+    for flag, bad in (("--resume", args.resume), ("--tensorboard", args.tensorboard),
+                      ("--plot-boundary", args.plot_boundary), ("--standardize", args.standardize),
+                      ("--split " + args.split, args.split != "tail")):
+        if bad:
+            raise ValueError(f"{flag} cannot be combined with --members/--vary")
+    vary = parse_vary(args.vary)
+    sizes = {len(v) for v in vary.values()}
+    members = args.members if args.members is not None else (sizes.pop() if sizes else 1)
+    X, y = load_data(args)
+    options = mlp_options(args)
+    fit = {k: options.pop(k) for k in ("batch_size", "epochs", "validation_split", "split")}
+    del fit["split"]
+    callbacks = [] if args.early_stopping is None else [npmlp.EarlyStopping(
+        "val_loss", patience=args.early_stopping, restore_best_weights=True)]
+    ensemble = npmlp.Ensemble(build_mlp(y, **options), members, vary=vary or None)
+    history = ensemble.fit(X, y, verbose=0 if args.quiet else 1, threads=args.threads,
+                           callbacks=callbacks, **fit)
+    keys = history.keys
+    print(f"Trained {members} members of {ensemble.members[0]!r} on "
+          f"{args.csv or args.dataset or 'dummy'} {X.shape}:")
+    names = list(vary)
+    print("  ".join([f"{'member':>6}", f"{'seed':>10}", *(f"{n:>13}" for n in names),
+                     f"{'epochs':>6}", *(f"{k:>12}" for k in keys)]))
+    for k, member in enumerate(ensemble.members):
+        last = [member.history.history[key][-1] if member.history.history.get(key) else
+                float("nan") for key in keys]
+        print("  ".join([f"{k:>6}", f"{ensemble.seeds[k]:>10}",
+                         *(f"{vary[n][k]:>13g}" for n in names),
+                         f"{len(member.history.epoch):>6}", *(f"{v:>12.4f}" for v in last)]))
+    if ensemble.diverged:
+        print(f"diverged (member: epoch, batch): {ensemble.diverged}")
+    if args.save:
+        ensemble.save(args.save)
+        print(f"Saved the ensemble to {args.save}")
+    if args.plot and history.epochs:
+        npmlp.plotting.plot_ensemble_history(history, args.plot)
+        print(f"Wrote mean +/- std plots to {args.plot}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Independent mode: each framework initialises and shuffles on its own, over several seeds.
 
-For seed ``s`` npmlp builds its model with ``seed=s``; Keras gets the same architecture,
+For seed ``s`` npmlp builds its model with ``seed=s`` (all seeds trained at once as an
+``npmlp.Ensemble`` whose member k is exactly that model's fit); Keras gets the same architecture,
 optimizer and dtype after ``keras.utils.set_random_seed(s)`` and trains with its own
 ``shuffle=True``. Per epoch we report mean and standard deviation over seeds, and for the
 final epoch a bootstrap confidence interval of the difference of the mean accuracy
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from npmlp.compare.keras_bridge import keras_floatx, to_keras
+from npmlp.ensemble import Ensemble
 from npmlp.model import MLP
 
 FRAMEWORKS = ("npmlp", "keras")
@@ -86,6 +88,22 @@ class IndependentResult:
                                "ci95": [low, high]}}
 
 
+def as_ensemble(models: list[MLP]) -> Ensemble | None:
+    """The models as one Ensemble when they differ only in their seeds (unbuilt, seeded, same
+    architecture, loss, optimizer and dtype), else None (they are then trained one by one)."""
+    first = models[0]
+
+    def config(m):
+        return {k: v for k, v in m.get_config().items() if k not in ("seed", "split_seed")}
+
+    if any(m.built or m.seed is None or config(m) != config(first) for m in models):
+        return None
+    try:
+        return Ensemble(first, len(models), seeds=[m.seed for m in models])
+    except (TypeError, ValueError):   # a template the stack cannot run (clipnorm, ...)
+        return None
+
+
 def run_independent(make_model: Callable[[int], MLP], X, y, *, seeds=5, batch_size: int = 32,
                     epochs: int = 1, validation_split: float = 0.0,
                     shuffle: bool = True) -> IndependentResult:
@@ -103,15 +121,24 @@ def run_independent(make_model: Callable[[int], MLP], X, y, *, seeds=5, batch_si
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     histories = {fw: [] for fw in FRAMEWORKS}
-    metric = None
+    models = []
     for s in seeds:
         model = make_model(s)
         if not isinstance(model, MLP):
             raise TypeError(f"make_model({s}) returned {type(model).__name__}, not npmlp.MLP")
-        h = model.fit(X, y, batch_size=batch_size, epochs=epochs,
+        models.append(model)
+    ensemble = as_ensemble(models)
+    if ensemble is not None:   # the same seeds trained at once: each member is that MLP's fit
+        ensemble.fit(X, y, batch_size=batch_size, epochs=epochs,
+                     validation_split=validation_split, shuffle=shuffle, verbose=0)
+        models = ensemble.members
+    else:
+        for model in models:
+            model.fit(X, y, batch_size=batch_size, epochs=epochs,
                       validation_split=validation_split, shuffle=shuffle, verbose=0)
-        histories["npmlp"].append(dict(h.history))
-        metric = model.metric_name
+    metric = models[0].metric_name
+    for s, model in zip(seeds, models):
+        histories["npmlp"].append(dict(model.history.history))
         X_all, Y_all = model._prepare(X, y, fitting=False)
         with keras_floatx(model.dtype) as keras:
             keras.utils.set_random_seed(s)

@@ -36,17 +36,25 @@ def model_from_config(mc: dict, path) -> tuple[MLP, int]:
 
 
 def _plan(config: dict, path: Path):
-    """The model the config describes and the arrays it implies."""
+    """The model the config describes and the arrays it implies (for another registered
+    kind of file, what its planner says, with its finishing step)."""
+    kind = config.get("kind", "mlp")
+    if kind != "mlp":
+        if kind not in formats.KINDS:
+            raise ModelFileError(f"{path}: unknown kind of npmlp file {kind!r}")
+        plan, finish = formats.KINDS[kind]
+        planned, expected = plan(config, path)
+        return (finish, planned), expected
     model, input_dim = model_from_config(config["model"], path)
     prep = config.get("preprocessing")  # checked in full where it is applied (datasets)
     if prep is not None:
         if not isinstance(prep, dict) or model.feature_names is None:
             raise ModelFileError(f"{path}: preprocessing must be a dict, with feature_names")
         model.preprocessing = prep
-    return model, state.expected_arrays(model, input_dim, config)
+    return (None, model), state.expected_arrays(model, input_dim, config)
 
 
-def load(path: str | Path) -> MLP:
+def load(path: str | Path):
     """Read a model written by ``save`` (or by a registered format: a .safetensors file of
     ``export``); nothing is ever unpickled, every array is checked."""
     if isinstance(path, (str, os.PathLike)) and Path(path).is_file():
@@ -55,7 +63,9 @@ def load(path: str | Path) -> MLP:
         for sniff, read in formats.READERS:
             if sniff(head):
                 return read(Path(path))
-    config, arrays, model = saving.read(path, _plan)
+    config, arrays, (finish, model) = saving.read(path, _plan)
+    if finish is not None:
+        return finish(model, config, arrays, path)
     try:
         model.build(config["model"]["input_dim"])
         state.restore(model, config, arrays, path)

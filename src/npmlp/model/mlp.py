@@ -53,6 +53,8 @@ class MLP:
     array is kept in ``dtype``.
     """
 
+    stack: int | None = None  # K for a stack of ensemble members (npmlp.ensemble), else None
+
     def __init__(self, layers: list[Layer], *, input_dim: int | None = None, loss=None,
                  optimizer: Optimizer | str | None = None, seed: int | None = None,
                  dtype: str = "float32"):
@@ -252,7 +254,7 @@ class MLP:
         if work is None:
             full = max(cache, default=0)
             work = ([w.view(m) for w in cache[full]] if full > m else
-                    [layer.workspace(m, self.dtype) for layer in self.layers])
+                    [layer.workspace(m, self.dtype, self.stack) for layer in self.layers])
             cache[m] = work
         return work
 
@@ -317,7 +319,7 @@ class MLP:
                      sample_weight: np.ndarray | None = None) -> float:
         """The training forward pass on a batch and its loss (data loss + penalty); the pass
         is kept in ``last_pass`` for ``backward``."""
-        work = self._work = self.workspace(X.shape[0])
+        work = self._work = self.workspace(X.shape[-2])
         Z = self._forward(X, work, training=True)
         return self._output(Y, Z, work, sample_weight) + self.penalty()
 

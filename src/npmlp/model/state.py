@@ -23,6 +23,12 @@ from npmlp.saving import ModelFileError
 
 def save(model, path: str | Path) -> None:
     """Write ``model`` (built) to ``path`` atomically."""
+    config, arrays = contents(model)
+    saving.write(path, config, arrays)
+
+
+def contents(model) -> tuple[dict, dict[str, np.ndarray]]:
+    """(config, arrays) that a saved ``model`` holds (an ensemble saves one per member)."""
     arrays = {f"param_{i}": p for i, p in enumerate(model.params)}
     arrays.update({f"state_{i}": a for i, a in enumerate(model.non_trainable.arrays)})
     opt = model.optimizer
@@ -46,7 +52,7 @@ def save(model, path: str | Path) -> None:
     # written by npmlp.datasets.TablePreprocessor and applied by npmlp predict.
     if getattr(model, "preprocessing", None) is not None:
         config["preprocessing"] = model.preprocessing
-    saving.write(path, config, arrays)
+    return config, arrays
 
 
 def expected_arrays(model, input_dim: int, config: dict) -> saving.npz.Expected:

@@ -195,10 +195,10 @@ class Softmax(Activation):
     def forward(self, Z, out=None, work=None):
         w = _work(work, Z)
         E = np.empty((w.m, w.k), w.dtype) if out is None else out
-        M = np.maximum.reduce(Z, axis=1, keepdims=True, out=w.row)   # max_j Z
+        M = np.maximum.reduce(Z, axis=-1, keepdims=True, out=w.row)   # max_j Z
         np.subtract(M, Z, out=E)
         exp_neg(E, out=E)                            # E = exp(Z - max_j Z)
-        s = np.add.reduce(E, axis=1, keepdims=True, out=w.row2)      # sum_j E
+        s = np.add.reduce(E, axis=-1, keepdims=True, out=w.row2)      # sum_j E
         return np.divide(E, s, out=E)                # A = E / sum_j E
 
     def derivative(self, Z, A=None):
@@ -208,7 +208,7 @@ class Softmax(Activation):
     def backward(self, dA, Z, A, out=None, work=None):
         w = _work(work, Z)
         np.multiply(dA, A, out=w.T)
-        s = np.add.reduce(w.T, axis=1, keepdims=True, out=w.row)     # sum_j dA A
+        s = np.add.reduce(w.T, axis=-1, keepdims=True, out=w.row)     # sum_j dA A
         dZ = np.subtract(dA, s, out=out)
         return np.multiply(A, dZ, out=dZ)            # dZ = A * (dA - sum_j dA A)
 

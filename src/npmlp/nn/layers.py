@@ -13,6 +13,10 @@ Each step then calls ``forward(A_prev, work)`` and
 ``backward(dA, work)`` with the layer's ``Workspace`` for that batch size, so nothing is
 allocated; ``dW`` and ``db`` hold the gradient of the batch-mean loss (the ``1/m`` is already
 inside ``dZ``).
+
+Every formula also runs on a stack of K members (``npmlp.ensemble``): ``W`` (K, fan_in,
+fan_out), ``b`` (K, fan_out), ``A_prev`` (K, m, fan_in); ``@`` is then one batched product and
+the sums and transposes act on the last two axes.
 """
 
 from __future__ import annotations
@@ -70,8 +74,8 @@ class Layer:
     def grads(self) -> list[np.ndarray]:
         return []
 
-    def workspace(self, m: int, dtype) -> Workspace:
-        return Workspace(m, self.units, dtype)
+    def workspace(self, m: int, dtype, stack: int | None = None) -> Workspace:
+        return Workspace(m, self.units, dtype, stack)
 
     def forward(self, A_prev: np.ndarray, work: Workspace, training: bool = True) -> np.ndarray:
         """A = g(pre_activation(A_prev)), written into ``work.A``."""
@@ -161,6 +165,9 @@ class Dense(Layer):
     def bind(self, arrays, grads):
         self.W, self.b = (arrays + [None])[:2]
         self.dW, self.db = (grads + [None])[:2]
+        # b as a row (1, fan_out): broadcasts over m; None without a bias
+        self._b_row = None if self.b is None else self.b[..., None, :]
+        self._W_T = np.swapaxes(self.W, -1, -2)      # W.T (of each member, for a stack)
         # room for the penalties' gradients, so that backward allocates nothing
         self._penalty_grad = None if self.kernel_regularizer is None else np.empty_like(self.W)
         self._bias_penalty_grad = None if self.bias_regularizer is None else np.empty_like(self.b)
@@ -184,7 +191,7 @@ class Dense(Layer):
         Z = np.matmul(A_prev, self.W, out=out)       # Z = A_prev @ W
         if self.b is None:
             return Z
-        return np.add(Z, self.b, out=Z)              #     + b
+        return np.add(Z, self._b_row, out=Z)         #     + b
 
     def pre_activation(self, A_prev, work, training=True):
         work.A_prev = A_prev
@@ -195,18 +202,19 @@ class Dense(Layer):
         dZ @ W.T (skipped for the first layer, which has no use for it)."""
         if trace is not None:
             trace("dZ", dZ)
-        np.matmul(work.A_prev.T, dZ, out=self.dW)    # dW = A_prev.T @ dZ
+        A_prev_T = np.swapaxes(work.A_prev, -1, -2)
+        np.matmul(A_prev_T, dZ, out=self.dW)         # dW = A_prev.T @ dZ
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_gradient(self.W, self.dW, self._penalty_grad)
         if self.db is not None:
-            np.add.reduce(dZ, axis=0, out=self.db)   # db = sum(dZ, axis=0)
+            np.add.reduce(dZ, axis=-2, out=self.db)  # db = sum(dZ, axis=0)
             if self.bias_regularizer is not None:
                 self.bias_regularizer.add_gradient(self.b, self.db, self._bias_penalty_grad)
         if dA_prev is None:
             return None
         if self.units == 1:                          # an outer product: OpenBLAS is slow at K=1
-            return np.multiply(dZ, self.W.T, out=dA_prev)
-        return np.matmul(dZ, self.W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+            return np.multiply(dZ, self._W_T, out=dA_prev)
+        return np.matmul(dZ, self._W_T, out=dA_prev)  # dA_prev = dZ @ W.T
 
     def penalty(self):
         total = 0.0

@@ -12,6 +12,9 @@ through the same clip (zero where it is active). A sigmoid output with binary cr
 a softmax output with categorical cross-entropy use the logits path instead (Keras does the
 same): the loss from ``Z`` (exact for any ``Z``, no clipping) and ``dZ = (A - Y) / m`` (divided
 by ``k`` too for binary cross-entropy). That pairing is ``Loss.logits_activation``.
+
+On a stack of K members (``npmlp.ensemble``: ``Y`` and ``A`` (K, m, k)) the same code gives
+each member's batch loss, an array (K,): every reduction is over the last axes.
 """
 
 from __future__ import annotations
@@ -27,18 +30,25 @@ _SIGMOID, _SOFTMAX = Sigmoid(), Softmax()
 
 
 def _row_mean(L: np.ndarray, work: Workspace | None) -> np.ndarray:
-    """mean_j L_ij, shape (m,) (a view of L when k = 1)."""
-    if L.shape[1] == 1:
-        return L.reshape(L.shape[0])
-    return np.mean(L, axis=1, out=None if work is None else work.vec)
+    """mean_j L_ij, shape (m,) ((K, m) for a stack; a view of L when k = 1)."""
+    if L.shape[-1] == 1:
+        return L.reshape(L.shape[:-1])
+    return np.mean(L, axis=-1, out=None if work is None else work.vec)
 
 
-def _reduce(per_sample, sample_weight=None, work: Workspace | None = None) -> float:
-    """sum_i w_i loss_i / m: Keras's sum_over_batch_size (divided by m, not by sum w)."""
+def _reduce(per_sample, sample_weight=None, work: Workspace | None = None):
+    """sum_i w_i loss_i / m: Keras's sum_over_batch_size (divided by m, not by sum w).
+    A float; for a stack (K, m) of members, an array (K,)."""
     if sample_weight is not None:
         per_sample = np.multiply(per_sample, sample_weight,
                                  out=None if work is None else work.vec)
-    return float(np.add.reduce(per_sample) / per_sample.shape[0])
+    total = np.add.reduce(per_sample, axis=-1) / per_sample.shape[-1]
+    return float(total) if per_sample.ndim == 1 else total
+
+
+def _size(A: np.ndarray) -> int:
+    """m k: the entries of one member's batch (A.size for a single model)."""
+    return A.shape[-2] * A.shape[-1]
 
 
 def _weigh(G, sample_weight=None):
@@ -115,12 +125,12 @@ class BinaryCrossEntropy(Loss):
     def __call__(self, Y, A, sample_weight=None, work=None):
         P, _ = _clip(A)
         L = -(Y * np.log(P) + (1 - Y) * np.log(1 - P))
-        return _reduce(np.mean(L, axis=1), sample_weight)
+        return _reduce(np.mean(L, axis=-1), sample_weight)
 
     def derivative(self, Y, A, sample_weight=None, out=None):
         """dL/dp = (-y / p + (1 - y) / (1 - p)) / (m k), zero where p was clipped."""
         P, inside = _clip(A)
-        G = np.where(inside, (-Y / P + (1 - Y) / (1 - P)) / A.size, 0).astype(A.dtype)
+        G = np.where(inside, (-Y / P + (1 - Y) / (1 - P)) / _size(A), 0).astype(A.dtype)
         return _weigh(_into(out, G), sample_weight)
 
     def logits_forward(self, Y, Z, A, work, sample_weight=None):
@@ -135,7 +145,7 @@ class BinaryCrossEntropy(Loss):
 
     def logits_gradient(self, Y, A, sample_weight=None, out=None):
         dZ = np.subtract(A, Y, out=out)
-        np.divide(dZ, A.size, out=dZ)                # dZ = (A - Y) / (m k)
+        np.divide(dZ, _size(A), out=dZ)              # dZ = (A - Y) / (m k)
         return _weigh(dZ, sample_weight)
 
 
@@ -147,15 +157,15 @@ class CategoricalCrossEntropy(Loss):
 
     def __call__(self, Y, A, sample_weight=None, work=None):
         """q = clip(p / sum_j p) (Keras renormalises, then clips)."""
-        Q, _ = _clip(A / np.sum(A, axis=1, keepdims=True))
-        return _reduce(-np.sum(Y * np.log(Q), axis=1), sample_weight)
+        Q, _ = _clip(A / np.sum(A, axis=-1, keepdims=True))
+        return _reduce(-np.sum(Y * np.log(Q), axis=-1), sample_weight)
 
     def derivative(self, Y, A, sample_weight=None, out=None):
         """Through q = p / S: dL/dp_k = (dL/dq_k - sum_j dL/dq_j q_j) / S, dL/dq = -y / (m q)."""
-        S = np.sum(A, axis=1, keepdims=True)
+        S = np.sum(A, axis=-1, keepdims=True)
         Q, inside = _clip(A / S)
-        dQ = np.where(inside, -Y / (Y.shape[0] * Q), 0).astype(A.dtype)
-        G = (dQ - np.sum(dQ * A / S, axis=1, keepdims=True)) / S
+        dQ = np.where(inside, -Y / (Y.shape[-2] * Q), 0).astype(A.dtype)
+        G = (dQ - np.sum(dQ * A / S, axis=-1, keepdims=True)) / S
         return _weigh(_into(out, G), sample_weight)
 
     def logits_forward(self, Y, Z, A, work, sample_weight=None):
@@ -165,12 +175,12 @@ class CategoricalCrossEntropy(Loss):
         lse = np.log(work.row2, out=work.row2)       # lse = log sum_j exp(s)
         np.subtract(lse, S, out=S)
         np.multiply(Y, S, out=S)                     # Y * (lse - s)
-        per_sample = np.add.reduce(S, axis=1, out=work.vec)
+        per_sample = np.add.reduce(S, axis=-1, out=work.vec)
         return _reduce(per_sample, sample_weight, work)
 
     def logits_gradient(self, Y, A, sample_weight=None, out=None):
         dZ = np.subtract(A, Y, out=out)
-        np.divide(dZ, A.shape[0], out=dZ)            # dZ = (A - Y) / m
+        np.divide(dZ, A.shape[-2], out=dZ)           # dZ = (A - Y) / m
         return _weigh(dZ, sample_weight)
 
 
@@ -187,7 +197,7 @@ class MeanSquaredError(Loss):
     def derivative(self, Y, A, sample_weight=None, out=None):
         G = np.subtract(A, Y, out=out)
         np.multiply(G, 2, out=G)
-        np.divide(G, A.size, out=G)                  # 2 (A - Y) / (m k)
+        np.divide(G, _size(A), out=G)                # 2 (A - Y) / (m k)
         return _weigh(G, sample_weight)
 
 

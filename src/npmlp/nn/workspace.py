@@ -5,11 +5,16 @@ back (``dZ`` overwrites ``dA`` in place), and keeps a reference to its input ``A
 scratch arrays (``T``, ``S``, ``mask``, ``row``, the per-unit ``col``...) hold intermediate
 results so that no operation allocates. Each array is made the first time it is used, so a
 layer pays only for what its activation and loss need. A shorter batch (the last, partial
-one) uses ``view(m)``: the first m rows of the same arrays (the per-unit ``col`` arrays are
-shared whole).
+one) uses ``view(m)``: the first m rows of the same arrays (the per-unit ``col`` arrays, whose
+shape does not depend on m, are shared whole).
+
+An ensemble (``npmlp.ensemble``) stacks K members: with ``stack=K`` every array gets a leading
+axis of K, (K, m, k), and the same formulas run on the stack (they reduce over the last axes).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -35,14 +40,14 @@ _FIELDS = {
     "col3": (lambda m, k: (k,), None, False),
     "col4": (lambda m, k: (k,), None, False),
 }
-_PER_UNIT = {"col", "col2", "col3", "col4"}
 
 
 class Workspace:
-    """Arrays of shape (m, k) (``row``/``row2`` (m, 1), ``vec`` (m,)) in ``dtype``."""
+    """Arrays of shape (m, k) (``row``/``row2`` (m, 1), ``vec`` (m,)) in ``dtype``; with
+    ``stack=K`` each has a leading axis of K: (K, m, k)."""
 
-    def __init__(self, m: int, k: int, dtype):
-        self.m, self.k, self.dtype = m, k, np.dtype(dtype)
+    def __init__(self, m: int, k: int, dtype, stack: int | None = None):
+        self.m, self.k, self.dtype, self.stack = m, k, np.dtype(dtype), stack
         self.A_prev: np.ndarray | None = None    # the layer's input, kept for backward
         self._base: Workspace | None = None
 
@@ -51,14 +56,16 @@ class Workspace:
         spec = _FIELDS.get(name)
         if spec is None or name.startswith("_"):
             raise AttributeError(name)
+        shape, dtype, zero = spec
+        shape = shape(self.m, self.k) if self.stack is None else \
+            (self.stack, *shape(self.m, self.k))
         if self._base is not None:
-            array = getattr(self._base, name)
-            if name not in _PER_UNIT:
-                array = array[:self.m]
+            # The base's arrays are C-contiguous scratch: their first elements, reshaped, are a
+            # contiguous array of the smaller shape (for (m, k): exactly the first m rows).
+            array = getattr(self._base, name).reshape(-1)[:math.prod(shape)].reshape(shape)
         else:
-            shape, dtype, zero = spec
             make = np.zeros if zero else np.empty
-            array = make(shape(self.m, self.k), dtype or self.dtype)
+            array = make(shape, dtype or self.dtype)
         setattr(self, name, array)
         return array
 
@@ -72,7 +79,7 @@ class Workspace:
         return cls(Z.shape[0], Z.shape[1], dtype)
 
     def view(self, m: int) -> Workspace:
-        """The first ``m`` rows of every array (a shorter batch)."""
-        v = Workspace(m, self.k, self.dtype)
+        """The first ``m`` rows of every array (a shorter batch), in the base's memory."""
+        v = Workspace(m, self.k, self.dtype, self.stack)
         v._base = self
         return v

@@ -49,7 +49,7 @@ class RMSprop(Optimizer):
         np.multiply(g, lr, out=t0)
         np.sqrt(t1, out=t1)
         np.divide(t0, t1, out=t0)                    # inc = lr * g / sqrt(...)
-        if self.momentum > 0:
+        if "momentum" in state:                      # momentum > 0
             mom = state["momentum"]
             np.multiply(mom, self.momentum, out=mom)
             np.add(mom, t0, out=mom)                 # mom = momentum * mom + inc

@@ -30,7 +30,7 @@ class SGD(Optimizer):
     def update_step(self, W, g, lr, state, tmp):
         step, t = tmp
         np.multiply(g, lr, out=step)                 # lr * g
-        if self.momentum == 0:
+        if "velocity" not in state:                  # momentum == 0 (no slot)
             np.subtract(W, step, out=W)              # W -= g * lr
             return
         v = state["velocity"]

@@ -68,3 +68,32 @@ def plot_history(history, path: str | Path) -> Path:
     if metric:
         draw_metric(axes[1], data, metric)
     return save_figure(fig, path)
+
+
+def plot_ensemble_history(history, path: str | Path) -> Path:
+    """Loss and accuracy (or MAE) vs Epoch of an ensemble: the members' mean with a band of
+    +/- one standard deviation. ``history``: an EnsembleHistory or {name: (K, epochs)}."""
+    import numpy as np
+
+    data = {k: np.asarray(v, dtype=np.float64) for k, v in _history_dict(history).items()}
+    if "loss" not in data or data["loss"].ndim != 2 or not data["loss"].shape[1]:
+        raise ValueError("history needs (members, epochs) 'loss' values to plot")
+    metric = "accuracy" if "accuracy" in data else ("mae" if "mae" in data else None)
+    fig = new_figure(12 if metric else 6, 4)
+    axes = fig.subplots(1, 2 if metric else 1, squeeze=False)[0]
+    for ax, name in zip(axes, ["loss", metric]):
+        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+            if key not in data:
+                continue
+            values = data[key]
+            epochs = np.arange(1, values.shape[1] + 1)
+            # stopped members are NaN after their last epoch: statistics of those still running
+            mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+            ax.plot(epochs, mean, label=f"{label} (mean of {values.shape[0]})")
+            ax.fill_between(epochs, mean - std, mean + std, alpha=0.25)
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(name.replace("_", " ").capitalize())
+        ax.set_title(f"{name.replace('_', ' ').capitalize()} vs Epoch (mean +/- std)")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    return save_figure(fig, path)
