@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from npmlp.model.mlp import MLP, PREDICT_BATCH
+from npmlp.nn.layers import Dense
 from npmlp.nn.regularizers import L2
 
 
@@ -64,6 +65,12 @@ class StackedMLP(MLP):
     def __init__(self, template: MLP, flat: np.ndarray, hyper: dict[str, np.ndarray],
                  layer_l2: list[np.ndarray | None], state: dict[str, np.ndarray] | None = None,
                  iterations: int = 0):
+        for i, layer in enumerate(template.layers):
+            # the stacked arithmetic is Dense's (batched products over the last axes)
+            if type(layer) is not Dense or not layer.use_bias or \
+                    layer.bias_regularizer is not None:
+                raise ValueError(f"an ensemble stacks Dense layers with a bias and at most an "
+                                 f"L2 kernel regularizer; layer {i} is {layer!r}")
         super().__init__(copy.deepcopy(template.layers), loss=template.loss,
                          optimizer=copy.deepcopy(template.optimizer), dtype=template.dtype)
         self.stack = flat.shape[0]
