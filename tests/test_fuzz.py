@@ -28,7 +28,7 @@ DAMAGE_MESSAGES = {
     "short_y": r"^X and y have different lengths: \d+ and \d+$",
     "flat_X": r"^X must be 2-D \(n_samples, n_features\), got shape \(\d+,\)$",
     ("wide_y", "binary"): r"^y must be 1-D labels or \(n, 1\), got shape \(\d+, 3\)$",
-    ("wide_y", "multiclass"): r"^y must hold one-hot rows",
+    ("wide_y", "multiclass"): r"^y has \d+ row\(s\) \(first: row \d+, .*\) that are not one-hot",
     ("wide_y", "regression"): r"^y has 6 columns but the output layer has 2 units$",
     ("wide_y", "multilabel"): r"^y has 6 columns but the output layer has 2 units$",
 }
