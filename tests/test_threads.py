@@ -43,3 +43,19 @@ def test_threads_must_be_a_positive_int():
     X, y = npmlp.datasets.moons(20, seed=0)
     with pytest.raises(ValueError, match="threads"):
         _model(4).fit(X, y, epochs=1, verbose=0, threads=0)
+
+
+def test_the_cli_passes_threads_to_fit(monkeypatch, tmp_path):
+    from npmlp.cli import main
+
+    seen = {}
+    original = npmlp.MLP.fit
+
+    def fit(self, *args, **kwargs):
+        seen["threads"] = kwargs.get("threads")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(npmlp.MLP, "fit", fit)
+    assert main(["train", "--dataset", "moons", "--epochs", "1", "--threads", "1",
+                 "--quiet", "--seed", "0"]) == 0
+    assert seen["threads"] == 1

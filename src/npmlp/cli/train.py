@@ -121,7 +121,7 @@ def run_train(args) -> int:
         history = npmlp.resume(
             model, X, y, args.epochs, batch_size=args.batch_size,
             validation_split=args.validation_split, split=args.split,
-            verbose=0 if args.quiet else 1, callbacks=callbacks)
+            verbose=0 if args.quiet else 1, callbacks=callbacks, threads=args.threads)
         args.save = args.save or args.resume
     else:
         if args.plot_boundary:
@@ -129,7 +129,7 @@ def run_train(args) -> int:
                 raise ValueError("--plot-boundary draws a classifier's regions; this is a "
                                  "regression")
         history = npmlp.mlp(X, y, verbose=0 if args.quiet else 1, callbacks=callbacks,
-                            **mlp_options(args))
+                            threads=args.threads, **mlp_options(args))
     if args.feature_names is not None:  # the CSV's columns, checked by npmlp predict
         history.model.feature_names = args.feature_names
     if history.interrupted:  # Ctrl-C: keep what was learned and say how to go on
