@@ -34,7 +34,8 @@ def main() -> None:
             times[name].append(time.perf_counter() - start)
     sgd = statistics.median(times["sgd"])
     for name, ts in times.items():
-        print(f"{name:<8} median {statistics.median(ts):.3f} s  x SGD {statistics.median(ts) / sgd:.2f}")
+        median = statistics.median(ts)
+        print(f"{name:<8} median {median:.3f} s  x SGD {median / sgd:.2f}")
 
 
 if __name__ == "__main__":
