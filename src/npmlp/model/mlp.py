@@ -21,7 +21,7 @@ import numpy as np
 
 from npmlp._validation import _to_numpy, check_dtype, check_positive_int, check_X, check_y
 from npmlp.callbacks.history import History
-from npmlp.model import formats
+from npmlp.model import formats, inputs
 from npmlp.model.state import save as save_model
 from npmlp.model.summary import summary_table
 from npmlp.model.targets import TargetEncoder, kind_for
@@ -34,13 +34,6 @@ from npmlp.optimizers import get as get_optimizer
 from npmlp.training import fit as train
 
 PREDICT_BATCH = 8192  # rows per forward pass at predict time (bounds memory, not results)
-
-
-def _n_classes(Y: np.ndarray) -> int:
-    """Distinct classes present in an encoded Y (binary column or one-hot rows)."""
-    if Y.shape[1] == 1:
-        return len(np.unique(Y))
-    return int(np.count_nonzero(Y.any(axis=0)))
 
 
 class MLP:
@@ -378,47 +371,16 @@ class MLP:
 
     def _prepare(self, X, y, fitting: bool,
                  require_classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Validate X and y and encode y as the output layer's Y."""
-        names = self.check_feature_names(X)
-        X = check_X(X, self.dtype, n_features=self.input_dim if self.built else None)
-        y = check_y(y, X.shape[0])
-        if fitting and self.encoder is None:
-            encoder = TargetEncoder.for_targets(y, self.kind, self.output_units)
-        else:
-            encoder = self.encoder
-        if encoder is None:
-            raise RuntimeError("the model has not been fitted: call fit() first")
-        Y = encoder.encode(y, self.dtype)
-        if fitting and self.encoder is None:
-            # Only the first fit must see two classes: later calls continue training and
-            # may bring a single-class chunk (partial_fit, streaming).
-            if require_classes and self.kind in ("binary", "multiclass") and _n_classes(Y) < 2:
-                raise ValueError("y has one class only; classification needs at least two")
-            self.encoder = encoder
-        if fitting and self.feature_names is None and names is not None:
-            self.feature_names = names
-        return X, Y
+        """Validate X and y and encode y as the output layer's Y (``inputs.prepare``)."""
+        return inputs.prepare(self, X, y, fitting, require_classes)
 
     def check_feature_names(self, X) -> list[str] | None:
         """X's column names (DataFrames), refused if they differ from those of training."""
-        columns = getattr(X, "columns", None)
-        if columns is None or not hasattr(X, "to_numpy"):
-            return None
-        names = [str(c) for c in columns]
-        self.check_column_names(names, "X's")
-        return names
+        return inputs.feature_names_of(self, X)
 
     def check_column_names(self, names: list[str], whose: str, hint: str = "") -> None:
         """Refuse column names that differ from the training ones (missing, extra, reordered)."""
-        expected = self.feature_names
-        if expected is None or names == expected:
-            return
-        missing = [c for c in expected if c not in names]
-        extra = [c for c in names if c not in expected]
-        detail = (f"missing {missing}, unexpected {extra}" if missing or extra
-                  else "the same columns in another order")
-        raise ValueError(f"{whose} columns differ from those the model was trained on "
-                         f"({detail}); expected {expected}{hint if extra else ''}")
+        inputs.check_column_names(self.feature_names, names, whose, hint)
 
     def fit(self, X, y=None, batch_size: int = 32, epochs: int = 1,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
