@@ -19,26 +19,12 @@ import math
 
 import numpy as np
 
-from npmlp._validation import check_positive_int, check_real
-from npmlp.callbacks.base import Callback
+from npmlp._validation import check_positive_int
 from npmlp.callbacks.history import History
 from npmlp.ensemble.stacked import StackedMLP
+from npmlp.training.fitting import check_fit_args
 from npmlp.training.splits import validation_split_index
 from npmlp.training.threads import blas_threads
-
-
-def check_fit_args(batch_size, epochs, validation_split, verbose, callbacks):
-    batch_size = check_positive_int(batch_size, "batch_size")
-    epochs = check_positive_int(epochs, "epochs", minimum=0)
-    validation_split = check_real(validation_split, "validation_split", minimum=0.0,
-                                  maximum=1.0, exclusive_max=True)
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
-    callbacks = [] if callbacks is None else list(callbacks)
-    for i, cb in enumerate(callbacks):
-        if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks[{i}] must be an npmlp.Callback, got {type(cb).__name__}")
-    return batch_size, epochs, validation_split, int(verbose), callbacks
 
 
 def prepare(ensemble, X, y, validation_split, validation_data):

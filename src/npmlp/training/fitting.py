@@ -25,14 +25,19 @@ from npmlp.training.splits import SPLITS, split_indices
 from npmlp.training.threads import blas_threads
 
 
-def _check_callbacks(callbacks) -> list[Callback]:
-    if callbacks is None:
-        return []
-    callbacks = list(callbacks)
+def check_fit_args(batch_size, epochs, validation_split, verbose, callbacks):
+    """The checks fit() and Ensemble.fit() share; returns the arguments as they are used."""
+    batch_size = check_positive_int(batch_size, "batch_size")
+    epochs = check_positive_int(epochs, "epochs", minimum=0)
+    validation_split = check_real(validation_split, "validation_split", minimum=0.0,
+                                  maximum=1.0, exclusive_max=True)
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    callbacks = [] if callbacks is None else list(callbacks)
     for i, cb in enumerate(callbacks):
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks[{i}] must be an npmlp.Callback, got {type(cb).__name__}")
-    return callbacks
+    return batch_size, epochs, validation_split, int(verbose), callbacks
 
 
 def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
@@ -48,17 +53,12 @@ def fit(model, X, y=None, *, batch_size=32, epochs=1, validation_split=0.0,
     ({label: weight}, labels in y's own values) multiplies each training sample's weight by
     its class's (Keras's rule; classes not named weigh 1; validation data are not weighted).
     """
-    batch_size = check_positive_int(batch_size, "batch_size")
-    epochs = check_positive_int(epochs, "epochs", minimum=0)
-    validation_split = check_real(validation_split, "validation_split", minimum=0.0,
-                                  maximum=1.0, exclusive_max=True)
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    batch_size, epochs, validation_split, verbose, callbacks = check_fit_args(
+        batch_size, epochs, validation_split, verbose, callbacks)
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if steps_per_epoch is not None:
         steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
-    callbacks = _check_callbacks(callbacks)
     initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if threads is not None:
         threads = check_positive_int(threads, "threads")
