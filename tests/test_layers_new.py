@@ -4,10 +4,10 @@ finite-difference gradients, masks, moving statistics, allocation, save/load/res
 from __future__ import annotations
 
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
+from allocation import bytes_allocated_by_steps
 
 import npmlp
 from npmlp.diagnostics import gradcheck
@@ -204,21 +204,7 @@ def test_a_seed_reproduces_a_dropout_run_and_training_differs_from_inference():
 
 def test_new_layers_train_without_allocating():
     X, y = npmlp.datasets.moons(50, seed=0)
-    model = _full_model()
-    Xf, Y = model._prepare(X, y, fitting=True)
-    model.build(2)
-    for part in (slice(0, 32), slice(32, 50)):
-        model.train_step(Xf[part], Y[part])
-    tracemalloc.start()
-    try:
-        before = tracemalloc.take_snapshot()
-        for _ in range(5):
-            model.train_step(Xf[:32], Y[:32])
-            model.train_step(Xf[32:50], Y[32:50])
-        after = tracemalloc.take_snapshot()
-    finally:
-        tracemalloc.stop()
-    grown = sum(s.size_diff for s in after.compare_to(before, "filename") if s.size_diff > 0)
+    grown = bytes_allocated_by_steps(_full_model(), X, y)
     assert grown < 4096, f"{grown} bytes allocated by 10 training steps"
 
 
