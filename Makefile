@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs fuzz mutation bench bench-ensemble clean
+.PHONY: demo test lint docs fuzz mutation bench bench-ensemble playground-screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-ensemble: $(VENV)/.bench-installed
 # NO_MKDOCS_2_WARNING: the theme's end-of-life banner is not about this project's docs.
 docs: $(VENV)/.dev-installed
 	NO_MKDOCS_2_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/mkdocs build --strict
+
+# The pictures of docs/playground.md, taken with Debian's chromium (apt-get install chromium)
+playground-screenshots: $(VENV)/.dev-installed
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python tools/playground_screenshots.py
 
 clean:
 	rm -rf $(VENV) runs site build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -73,7 +73,9 @@ def test_options_list_the_choices_and_limits(client):
     assert {"moons", "circles", "spirals", "xor", "blobs", "upload"} == set(o["datasets"])
     assert "softmax" not in o["activations"] and "tanh" in o["activations"]
     assert o["limits"]["max_units"] == 32 and o["defaults"] == parse({}).to_dict()
-    assert isinstance(o["keras"], bool)
+    assert isinstance(o["keras"], bool) and o["max_dropout"] == 0.9
+    assert [f["format"] for f in o["exports"]] == ["npz", "onnx", "safetensors", "keras"]
+    assert all(f["available"] for f in o["exports"])   # the dev extras install every writer
 
 
 # --- creating sessions: bad requests -----------------------------------------------------------
@@ -89,6 +91,10 @@ def test_options_list_the_choices_and_limits(client):
     (b'{"layers": [{"units": 2.5}]}', 400, "units must be an integer"),
     (b'{"layers": [{"units": 4, "activation": "softmax"}]}', 400, "activation must be one of"),
     (b'{"layers": [{"type": "conv2d"}]}', 400, "type must be one of dense"),
+    (b'{"layers": [{"units": 4, "dropout": 0.95}]}', 400, "layers[0].dropout must be between 0"),
+    (b'{"layers": [{"units": 4, "dropout": "half"}]}', 400, "layers[0].dropout must be a number"),
+    (b'{"layers": [{"units": 4, "batch_norm": "yes"}]}', 400, "batch_norm must be true or false"),
+    (b'{"layers": [{"units": 4, "bn": true}]}', 400, "layers[0] has unknown fields ['bn']"),
     (b'{"layers": ' + json.dumps([{"units": 2}] * 9).encode() + b"}", 400, "at most 8 hidden"),
     (b'{"points": 10000000}', 400, "points must be between 20 and 2000"),
     (b'{"points": true}', 400, "points must be an integer"),
@@ -226,7 +232,7 @@ def test_divergence_is_a_message_not_a_frozen_page(client):
 
 
 def test_an_unexpected_error_is_a_500_without_a_traceback(monkeypatch):
-    def boom(model):
+    def boom(model, format):
         raise RuntimeError("secret internals")
     monkeypatch.setattr(export, "model_bytes", boom)
     with TestClient(create_app(), raise_server_exceptions=False) as c:
@@ -278,9 +284,17 @@ def test_stream_of_an_unknown_session_closes(client):
 
 # --- export and the Keras check --------------------------------------------------------------
 
-def test_exported_model_and_script_rebuild_the_same_weights(client, tmp_path):
-    config = {**SMALL, "data": "blobs", "classes": 3, "features": ["x1", "x2", "x1*x2"],
-              "optimizer": "rmsprop", "l2": 0.001, "loss": "mse"}
+NORMALIZED = {**SMALL, "data": "moons", "layers": [
+    {"units": 5, "activation": "relu", "batch_norm": True, "dropout": 0.2},
+    {"units": 3, "activation": "tanh", "dropout": 0.1}], "l2": 0.001}
+
+
+@pytest.mark.parametrize("config", [
+    {**SMALL, "data": "blobs", "classes": 3, "features": ["x1", "x2", "x1*x2"],
+     "optimizer": "rmsprop", "l2": 0.001, "loss": "mse"},
+    NORMALIZED,
+], ids=["blobs-rmsprop-mse", "dropout-batch-norm"])
+def test_exported_model_and_script_rebuild_the_same_weights(client, tmp_path, config):
     sid = new_session(client, config)
     for _ in range(4):
         client.post(f"/api/sessions/{sid}/control", json={"action": "step"})
@@ -307,8 +321,9 @@ def test_exported_model_and_script_rebuild_the_same_weights(client, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_check_against_keras_for_the_epochs_trained(client):
-    sid = new_session(client)
+@pytest.mark.parametrize("config", [SMALL, NORMALIZED], ids=["dense", "dropout-batch-norm"])
+def test_check_against_keras_for_the_epochs_trained(client, config):
+    sid = new_session(client, config)
     assert "train at least one epoch" in error(client.post(f"/api/sessions/{sid}/check"), 409)
     for _ in range(2):
         client.post(f"/api/sessions/{sid}/control", json={"action": "step"})
@@ -321,6 +336,44 @@ def test_check_against_keras_for_the_epochs_trained(client):
     assert result["page_weight_delta"] == 0.0 and result["failure"] is None
     assert len(result["weight_delta_by_epoch"]) == 2
     assert max(result["weight_delta_by_epoch"]) == result["max_weight_delta"]
+
+
+def test_every_export_format_holds_the_page_model(client, tmp_path):
+    import keras
+    import onnxruntime
+
+    sid = new_session(client, NORMALIZED)
+    client.post(f"/api/sessions/{sid}/control", json={"action": "step"})
+    wait_for(client, sid, lambda f: f["epoch"] == 1)
+    files = {}
+    for name in export.FORMATS:
+        r = client.get(f"/api/sessions/{sid}/model.{name}")
+        assert r.status_code == 200, r.text
+        assert f'filename="playground_model.{name}"' in r.headers["content-disposition"]
+        files[name] = tmp_path / f"page.{name}"
+        files[name].write_bytes(r.content)
+    page = npmlp.load(files["npz"])
+    X = np.random.default_rng(0).normal(size=(7, 2))
+    expected = page.predict_proba(X)
+    for a, b in zip(page.get_weights(), npmlp.load(files["safetensors"]).get_weights()):
+        np.testing.assert_array_equal(a, b)
+    run = onnxruntime.InferenceSession(str(files["onnx"]))
+    got = run.run(None, {run.get_inputs()[0].name: X})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    twin = keras.saving.load_model(files["keras"])
+    np.testing.assert_allclose(np.asarray(twin(X, training=False)), expected, rtol=1e-12,
+                               atol=1e-12)
+    assert "formats are npz, onnx" in error(client.get(f"/api/sessions/{sid}/model.pdf"), 404)
+
+
+def test_a_format_whose_writer_is_missing_is_refused_with_the_install_line(client, monkeypatch):
+    monkeypatch.setitem(export.FORMATS, "onnx", (*export.FORMATS["onnx"][:2],
+                                                 "no_such_onnx_package", "onnx"))
+    assert not next(f for f in client.get("/api/options").json()["exports"]
+                    if f["format"] == "onnx")["available"]
+    sid = new_session(client)
+    message = error(client.get(f"/api/sessions/{sid}/model.onnx"), 409)
+    assert "pip install 'npmlp[onnx]'" in message
 
 
 def test_the_script_of_an_upload_reads_the_csv_given(tmp_path):

@@ -147,3 +147,43 @@ def test_a_refused_link_and_an_uploaded_csv(page, server_url, tmp_path):
     page.click("#step")
     page.wait_for_function("() => window.npmlpPlayground.frame.epoch === 1")
     assert [e for e in page.console_errors if "400" not in e] == []
+
+
+def test_dropout_batch_norm_and_every_export_format(page, server_url):
+    page.goto(server_url + "?data=moons&layers=8:relu,6:tanh")
+    page.wait_for_function("() => window.npmlpPlayground.frame !== null")
+    first = page.locator("#columns .column").nth(1)
+    first.locator("select.dropout").select_option("0.2")
+    settled = ("() => {{ const s = window.npmlpPlayground; "
+               "return s.config.layers[0].{0} && s.dataset.config.layers[0].{0}; }}")
+    page.wait_for_function(settled.format("dropout === 0.2"))
+    page.locator("#columns .column").nth(1).locator(".batch-norm input").check()
+    page.wait_for_function(settled.format("batch_norm"))
+    assert "layers=8%3Arelu%3Abn%3Ad0.2%2C6%3Atanh" in page.url
+    page.click("#step")
+    page.wait_for_function("() => window.npmlpPlayground.frame.epoch === 1")
+    frame = page.evaluate("() => window.npmlpPlayground.frame")
+    assert [len(layer) for layer in frame["units"]] == [8, 6]
+    assert frame["last"]["val_loss"] > 0
+
+    sid = page.evaluate("() => window.npmlpPlayground.sid")
+    for name in ("npz", "onnx", "safetensors", "keras"):
+        link = page.locator(f"#export-{name}")
+        assert link.get_attribute("href") == f"/api/sessions/{sid}/model.{name}"
+        assert link.get_attribute("download") == f"playground_model.{name}"
+        with page.expect_download() as download:
+            link.click()
+        path = download.value.path()
+        assert download.value.suggested_filename == f"playground_model.{name}"
+        assert Path(path).stat().st_size > 0
+    RUNS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RUNS / "dropout_batch_norm.png"), full_page=True)
+
+    config = config_of(page)
+    page.goto(page.url)                                       # the link keeps both options
+    page.wait_for_function("() => window.npmlpPlayground.frame !== null")
+    assert config_of(page) == config
+    head = page.locator("#columns .column").nth(1)
+    assert head.locator("select.dropout").input_value() == "0.2"
+    assert head.locator(".batch-norm input").is_checked()
+    assert page.console_errors == []

@@ -9,7 +9,8 @@ Endpoints (every error is JSON ``{"error": reason}`` with a 4xx status, never a 
 - ``PUT /api/sessions/{id}/config``: a new configuration (the experiment restarts)
 - ``POST /api/sessions/{id}/control``: ``{"action": "play" | "pause" | "step" | "reset"}``
 - ``GET /api/sessions/{id}/state``: the latest data set view and frame
-- ``GET /api/sessions/{id}/model.npz``, ``GET /api/sessions/{id}/script.py``: export
+- ``GET /api/sessions/{id}/model.{format}`` (npz, onnx, safetensors, keras) and
+  ``GET /api/sessions/{id}/script.py``: export
 - ``POST /api/sessions/{id}/check``: the Keras parity check for the epochs trained so far
 - ``DELETE /api/sessions/{id}``: close it
 - ``WS /api/sessions/{id}/stream``: frames as they are published; closing it ends the session
@@ -110,6 +111,7 @@ async def options(request: Request):
         "datasets": list(cfg.DATASETS), "features": list(cfg.FEATURES),
         "activations": list(cfg.HIDDEN_ACTIVATIONS), "optimizers": list(cfg.OPTIMIZERS),
         "losses": list(cfg.LOSSES), "layer_types": list(cfg.LAYER_TYPES),
+        "max_dropout": cfg.MAX_DROPOUT, "exports": export.formats(),
         "defaults": cfg.Config().to_dict(), "limits": asdict(limits),
         "keras": keras_check.keras_available(), "keras_hint": keras_check.INSTALL_HINT})
 
@@ -181,9 +183,17 @@ async def delete_session(request: Request):
 
 async def model_file(request: Request):
     session = session_of(request)
-    data = await in_worker(session, lambda: export.model_bytes(session.experiment.model))
+    format = request.path_params["format"]
+    if format not in export.FORMATS:
+        raise ApiError(404, f"no export format {format!r}; the formats are "
+                            f"{', '.join(export.FORMATS)}")
+    if not export.available(format):
+        hint = next(f["hint"] for f in export.formats() if f["format"] == format)
+        raise ApiError(409, f"exporting {format} needs a package that is not installed here: "
+                            f"{hint}")
+    data = await in_worker(session, lambda: export.model_bytes(session.experiment.model, format))
     return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": 'attachment; filename="playground_model.npz"'})
+        "Content-Disposition": f'attachment; filename="{export.filename(format)}"'})
 
 
 async def script_file(request: Request):
@@ -299,7 +309,7 @@ def create_app(store: Store | None = None) -> Starlette:
         Route(f"{sid}/config", configure, methods=["PUT"]),
         Route(f"{sid}/control", control, methods=["POST"]),
         Route(f"{sid}/state", state),
-        Route(f"{sid}/model.npz", model_file),
+        Route(f"{sid}/model.{{format}}", model_file),
         Route(f"{sid}/script.py", script_file),
         Route(f"{sid}/check", check, methods=["POST"]),
         Route(sid, delete_session, methods=["DELETE"]),

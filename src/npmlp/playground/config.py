@@ -3,8 +3,9 @@
 A configuration is a JSON object (what the page sends and what its URL encodes). ``parse``
 checks every field against ``LIMITS`` and raises ``ConfigError`` (a ValueError) naming the
 field and what was expected; the server answers it with 400 and that message.
-Layers are a list of objects with a ``type`` so that other layer kinds (dropout, batch
-normalization) can join ``LAYER_TYPES`` once npmlp has them.
+Each hidden layer is an object ``{"units", "activation", "dropout", "batch_norm"}``: the
+units the page draws as one column, with batch normalization before the activation and
+dropout after it as options of that column (``network.block`` makes the npmlp layers).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2")
 HIDDEN_ACTIVATIONS = tuple(a for a in npmlp.activations.NAMES if a != "softmax")
 OPTIMIZERS = tuple(npmlp.optimizers.NAMES)
 LOSSES = ("auto", "mse")          # auto: cross-entropy for labels, squared error for values
-LAYER_TYPES = ("dense",)          # "dropout", "batch_norm" once npmlp has them
+LAYER_TYPES = ("dense",)          # the one kind of column; "type" may be left out
+MAX_DROPOUT = 0.9
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,14 @@ class ConfigError(ValueError):
 
 @dataclass
 class LayerSpec:
-    """One hidden layer: ``{"type": "dense", "units": 8, "activation": "tanh"}``."""
+    """One hidden layer: ``{"units": 8, "activation": "tanh", "dropout": 0.2,
+    "batch_norm": true}`` (dropout: the rate after the activation, 0 for none)."""
 
     type: str = "dense"
     units: int = 4
     activation: str = "tanh"
+    dropout: float = 0.0
+    batch_norm: bool = False
 
 
 @dataclass
@@ -81,8 +86,12 @@ class Config:
         return asdict(self)
 
 
-def _int(raw: dict, name: str, low: int, high: int, default: int) -> int:
-    value = raw.get(name, default)
+def _field(name: str, where: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _int(raw: dict, name: str, low: int, high: int, default: int, where: str = "") -> int:
+    value, name = raw.get(name, default), _field(name, where)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
     if not low <= value <= high:
@@ -90,8 +99,9 @@ def _int(raw: dict, name: str, low: int, high: int, default: int) -> int:
     return int(value)
 
 
-def _real(raw: dict, name: str, low: float, high: float, default: float) -> float:
-    value = raw.get(name, default)
+def _real(raw: dict, name: str, low: float, high: float, default: float,
+          where: str = "") -> float:
+    value, name = raw.get(name, default), _field(name, where)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{name} must be a number, got {value!r}")
     if not (math.isfinite(value) and low <= value <= high):
@@ -99,10 +109,11 @@ def _real(raw: dict, name: str, low: float, high: float, default: float) -> floa
     return float(value)
 
 
-def _choice(raw: dict, name: str, choices: tuple, default: str) -> str:
+def _choice(raw: dict, name: str, choices: tuple, default: str, where: str = "") -> str:
     value = raw.get(name, default)
     if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError(f"{_field(name, where)} must be one of {', '.join(choices)}; "
+                          f"got {value!r}")
     return value
 
 
@@ -110,16 +121,21 @@ def _layer(raw, i: int, limits: Limits) -> LayerSpec:
     where = f"layers[{i}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be an object like "
-                          f'{{"type": "dense", "units": 4, "activation": "tanh"}}')
-    unknown = set(raw) - {"type", "units", "activation"}
+                          f'{{"units": 4, "activation": "tanh", "dropout": 0, '
+                          f'"batch_norm": false}}')
+    unknown = set(raw) - set(LayerSpec.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"{where} has unknown fields {sorted(unknown)}")
     kind = raw.get("type", "dense")
     if kind not in LAYER_TYPES:
         raise ConfigError(f"{where}.type must be one of {', '.join(LAYER_TYPES)}; got {kind!r}")
-    units = _int(raw, "units", 1, limits.max_units, 4)
-    activation = _choice(raw, "activation", HIDDEN_ACTIVATIONS, "tanh")
-    return LayerSpec(kind, units, activation)
+    units = _int(raw, "units", 1, limits.max_units, 4, where)
+    activation = _choice(raw, "activation", HIDDEN_ACTIVATIONS, "tanh", where)
+    dropout = _real(raw, "dropout", 0.0, MAX_DROPOUT, 0.0, where)
+    batch_norm = raw.get("batch_norm", False)
+    if not isinstance(batch_norm, bool):
+        raise ConfigError(f"{where}.batch_norm must be true or false, got {batch_norm!r}")
+    return LayerSpec(kind, units, activation, dropout, batch_norm)
 
 
 def parse(raw, limits: Limits = LIMITS) -> Config:

@@ -1,23 +1,57 @@
-"""Export: the trained model as an .npz (``MLP.save``) and a Python script that rebuilds the
+"""Export: the trained model in every format npmlp writes (its own ``.npz``, and ONNX,
+safetensors and ``.keras`` through ``MLP.export``), and a Python script that rebuilds the
 experiment with npmlp and retrains it to the same weights."""
 
 from __future__ import annotations
 
+import importlib.util
 import pprint
 import tempfile
 from pathlib import Path
 
 from npmlp.playground.config import Config
-from npmlp.playground.network import DTYPE, output_spec
+from npmlp.playground.network import DTYPE, Recipe, output_spec, recipe
 
 OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 
+# format -> (file suffix, what the file is, the package its writer needs, the pip extra)
+FORMATS = {
+    "npz": ("npz", "npmlp's model file: weights, optimizer state, history; npmlp.load reads it",
+            None, None),
+    "onnx": ("onnx", "ONNX graph for onnxruntime and other ONNX runtimes", "onnx", "onnx"),
+    "safetensors": ("safetensors", "the weights and npmlp's config; npmlp.load reads it",
+                    "safetensors", "safetensors"),
+    "keras": ("keras", "a Keras 3 model file (keras.saving.load_model)", "tensorflow",
+              "tensorflow"),
+}
 
-def model_bytes(model) -> bytes:
-    """The model's .npz file (weights, config, optimizer state, history) as bytes."""
+
+def filename(format: str) -> str:
+    return f"playground_model.{FORMATS[format][0]}"
+
+
+def available(format: str) -> bool:
+    """True when the package that writes ``format`` is installed here."""
+    package = FORMATS[format][2]
+    return package is None or importlib.util.find_spec(package) is not None
+
+
+def formats() -> list[dict]:
+    """The export formats as the page lists them: name, file, what it is, installed or how."""
+    return [{"format": name, "file": filename(name), "about": about,
+             "available": available(name),
+             "hint": None if extra is None else f"pip install 'npmlp[{extra}]'"}
+            for name, (_, about, _, extra) in FORMATS.items()]
+
+
+def model_bytes(model, format: str = "npz") -> bytes:
+    """The model's file in ``format`` (a key of ``FORMATS``) as bytes."""
     with tempfile.TemporaryDirectory(prefix="npmlp-playground-") as tmp:
-        path = Path(tmp) / "model.npz"
-        model.save(path)
+        path = Path(tmp) / filename(format)
+        if format == "npz":
+            model.save(path)
+        else:
+            model.export(path, format)
         return path.read_bytes()
 
 
@@ -41,12 +75,24 @@ def _data(config: Config) -> tuple[list[str], list[str]]:
     return [], [f"P, y = {call}"]
 
 
+def _layer_lines(layers: Recipe) -> list[str]:
+    """``npmlp.Dense(8, activation='tanh', ...)``, one line per layer of the recipe."""
+    def argument(value):
+        if isinstance(value, tuple):
+            name, *args = value
+            return f"npmlp.{name}({', '.join(repr(a) for a in args)})"
+        return repr(value)
+
+    lines = []
+    for name, kwargs in layers:
+        args = [f"{k}={argument(v)}" for k, v in kwargs.items()]
+        lines.append(f"    npmlp.{name}({', '.join(args)}),")
+    return lines
+
+
 def script(config: Config, kind: str, n_outputs: int, epochs: int) -> str:
     """A standalone script: the data, the features, the split, the model, ``epochs`` of fit."""
-    activation, loss = output_spec(kind, n_outputs, config.loss)
-    l2 = f"npmlp.L2({config.l2!r})" if config.l2 else "None"
-    hidden = "".join(f"    npmlp.Dense({s.units}, activation={s.activation!r}, "
-                     f"kernel_regularizer={l2}),\n" for s in config.layers)
+    loss = output_spec(kind, n_outputs, config.loss)[1]
     optimizer = f"npmlp.{OPTIMIZER_CLASSES[config.optimizer]}(learning_rate=" \
                 f"{config.learning_rate!r})"
     table = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2",
@@ -82,8 +128,7 @@ def script(config: Config, kind: str, n_outputs: int, epochs: int) -> str:
         "X_train, X_test = features(P_train), features(P_test)",
         "",
         "model = npmlp.MLP([",
-        hidden + f"    npmlp.Dense({n_outputs}, activation={activation!r}, "
-                 f"kernel_regularizer={l2}),",
+        *_layer_lines(recipe(config, kind, n_outputs)),
         f"], input_dim={len(config.features)}, loss={loss!r}, optimizer={optimizer},",
         f"   seed={config.seed}, dtype={DTYPE!r})",
         "",

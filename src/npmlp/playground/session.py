@@ -84,15 +84,13 @@ class Experiment:
                           allow_nan=False)
 
     def frame_json(self) -> str:
-        weights = self.model.get_weights()
-        hidden = [spec.activation for spec in self.config.layers]
         last = {k: (v[-1] if np.isfinite(v[-1]) else None) for k, v in self.history.items()}
         with np.errstate(all="ignore"):   # a diverged model's views are drawn blank instead
             output = views.output_view(self.model, self.data, self.config.features)
-            units = views.units_view(weights, hidden, self.data, self.config.features)
+            units = views.units_view(self.model, self.config, self.data)
         frame = {"type": "frame", "epoch": self.epoch, "status": self.status,
                  "message": self.message, "last": last, "curves": views.curves(self.history),
-                 "output": output, "units": units, "weights": views.weights_view(weights)}
+                 "output": output, "units": units, "weights": views.weights_view(self.model)}
         return json.dumps(frame, allow_nan=False)
 
 

@@ -11,8 +11,9 @@ import base64
 
 import numpy as np
 
+from npmlp.playground.config import Config
 from npmlp.playground.data import DataSet, features
-from npmlp.playground.network import hidden_outputs
+from npmlp.playground.network import hidden_outputs, kernels
 
 OUTPUT_GRID = 50     # the decision boundary: 50 x 50 cells
 UNIT_GRID = 20       # each unit's small map: 20 x 20 cells
@@ -78,11 +79,10 @@ def output_view(model, data: DataSet, feature_names: list[str]) -> dict:
     return {"kind": "regression", "valid": True, "p": _b64(np.rint(255 * scaled))}
 
 
-def units_view(weights, activations: list[str], data: DataSet,
-               feature_names: list[str]) -> list[list[dict]]:
+def units_view(model, config: Config, data: DataSet) -> list[list[dict]]:
     """Per hidden layer, per unit: its output over the plane (signed map and scale)."""
-    X = features(grid(data.extent, UNIT_GRID), feature_names)
-    layers = hidden_outputs(weights, activations, X)
+    X = features(grid(data.extent, UNIT_GRID), config.features)
+    layers = hidden_outputs(model, config, X)
     return [[dict(zip(("map", "scale"), signed_map(A[:, j]))) for j in range(A.shape[1])]
             for A in layers]
 
@@ -102,9 +102,9 @@ def curves(history: dict[str, list[float]]) -> dict:
     return {"epoch": [i + 1 for i in idx], "train": pick("loss"), "test": pick("val_loss")}
 
 
-def weights_view(weights: list[np.ndarray]) -> list[dict]:
-    """Each layer's W (fan_in, units) and b, rounded for the wire."""
+def weights_view(model) -> list[dict]:
+    """Each Dense layer's W (fan_in, units), rounded for the wire: the drawn connections."""
     def wire(a):
         return np.round(np.nan_to_num(a, nan=0.0, posinf=1e6, neginf=-1e6), 5).tolist()
 
-    return [{"W": wire(weights[i]), "b": wire(weights[i + 1])} for i in range(0, len(weights), 2)]
+    return [{"W": wire(W)} for W in kernels(model)]

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const L2S = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
 const GENERATED = ["moons", "circles", "spirals", "xor", "blobs"];
+const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
 
 const state = {
   options: null, config: null, sid: null, socket: null, dataset: null, frame: null,
@@ -83,7 +84,8 @@ function buildControls() {
     $(name).addEventListener("change", (e) => change({ [name]: Number(e.target.value) }));
   }
   $("add-layer").addEventListener("click", () => {
-    const layers = state.config.layers.concat([{ type: "dense", units: 4, activation: "tanh" }]);
+    const layers = state.config.layers.concat([
+      { type: "dense", units: 4, activation: "tanh", dropout: 0, batch_norm: false }]);
     change({ layers });
   });
   $("remove-layer").addEventListener("click", () => change({ layers: state.config.layers.slice(0, -1) }));
@@ -96,6 +98,15 @@ function buildControls() {
     try { await navigator.clipboard.writeText(location.href); $("copy-link").textContent = "Copied"; }
     catch { prompt("The link to this experiment:", location.href); }
   });
+  for (const f of o.exports) {
+    const link = document.createElement("a");
+    link.id = `export-${f.format}`;
+    link.className = "button";
+    link.textContent = `.${f.file.split(".").pop()}`;
+    link.title = f.available ? `${f.file}: ${f.about}` : `Needs a package: ${f.hint}`;
+    if (f.available) link.download = f.file; else link.classList.add("disabled");
+    $("exports").appendChild(link);
+  }
   $("check").addEventListener("click", checkKeras);
   if (!o.keras) {
     $("check").disabled = true;
@@ -132,7 +143,9 @@ function showConfig() {
   $("remove-layer").disabled = c.layers.length === 0;
   $("layer-count").textContent = `${c.layers.length} hidden layer${c.layers.length === 1 ? "" : "s"}`;
   history.replaceState(null, "", `?${toQuery(c)}`);
-  $("export-model").href = `/api/sessions/${state.sid}/model.npz`;
+  for (const f of state.options.exports) {
+    if (f.available) $(`export-${f.format}`).href = `/api/sessions/${state.sid}/model.${f.format}`;
+  }
   $("export-script").href = `/api/sessions/${state.sid}/script.py`;
 }
 
@@ -261,10 +274,28 @@ function layerHead(i) {
   minus.disabled = spec.units <= 1;
   minus.addEventListener("click", () => edit({ units: spec.units - 1 }));
   const select = document.createElement("select");
+  select.className = "activation";
+  select.title = "This layer's activation";
   fillSelect(select, state.options.activations);
   select.value = spec.activation;
   select.addEventListener("change", (e) => edit({ activation: e.target.value }));
-  box.append(plus, minus, document.createElement("br"), select);
+  const dropout = document.createElement("select");
+  dropout.className = "dropout";
+  dropout.title = "Dropout after this layer: the fraction of its units zeroed in each training step";
+  const rates = DROPOUTS.includes(spec.dropout) ? DROPOUTS
+    : [...DROPOUTS, spec.dropout].sort((a, b) => a - b);
+  fillSelect(dropout, rates, (r) => (r === 0 ? "no dropout" : `dropout ${r}`));
+  dropout.value = String(spec.dropout);
+  dropout.addEventListener("change", (e) => edit({ dropout: Number(e.target.value) }));
+  const norm = document.createElement("label");
+  norm.className = "batch-norm";
+  norm.title = "Batch normalization before the activation (the layer then has no bias)";
+  norm.innerHTML = '<input type="checkbox"> batch norm';
+  const normBox = norm.querySelector("input");
+  normBox.checked = spec.batch_norm;
+  normBox.addEventListener("change", (e) => edit({ batch_norm: e.target.checked }));
+  box.append(plus, minus, document.createElement("br"), select, document.createElement("br"),
+    dropout, document.createElement("br"), norm);
   return box;
 }
 
