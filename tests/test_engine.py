@@ -138,6 +138,23 @@ def test_a_short_batch_uses_views_of_the_full_batch_buffers():
     assert all(np.shares_memory(a.Z, b.Z) and b.Z.shape[0] == 5 for a, b in zip(full, short))
 
 
+def test_an_inference_forward_leaves_the_training_pass_to_backward():
+    rng = np.random.default_rng(4)
+    X, X_other = rng.normal(size=(8, 2)), rng.normal(size=(5, 2))
+    Y = (rng.random((8, 1)) > 0.5).astype(float)
+
+    def gradients(look_in_between: bool):
+        model = _model(input_dim=2)
+        model.forward(X)
+        if look_in_between:
+            model.forward(X_other, training=False)
+        model.backward(Y)
+        return [g.copy() for g in model.grads]
+
+    for a, b in zip(gradients(False), gradients(True)):
+        np.testing.assert_array_equal(a, b)
+
+
 class Cube(activations.Activation):
     """g(z) = z^3: a user's own activation needs forward and derivative only."""
 
