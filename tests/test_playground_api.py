@@ -367,7 +367,7 @@ def test_every_export_format_holds_the_page_model(client, tmp_path):
 
 
 def test_a_format_whose_writer_is_missing_is_refused_with_the_install_line(client, monkeypatch):
-    monkeypatch.setitem(export.FORMATS, "onnx", (*export.FORMATS["onnx"][:2],
+    monkeypatch.setitem(export.FORMATS, "onnx", (export.FORMATS["onnx"][0],
                                                  "no_such_onnx_package", "onnx"))
     assert not next(f for f in client.get("/api/options").json()["exports"]
                     if f["format"] == "onnx")["available"]

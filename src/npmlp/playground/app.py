@@ -188,9 +188,8 @@ async def model_file(request: Request):
         raise ApiError(404, f"no export format {format!r}; the formats are "
                             f"{', '.join(export.FORMATS)}")
     if not export.available(format):
-        hint = next(f["hint"] for f in export.formats() if f["format"] == format)
         raise ApiError(409, f"exporting {format} needs a package that is not installed here: "
-                            f"{hint}")
+                            f"{export.install_hint(format)}")
     data = await in_worker(session, lambda: export.model_bytes(session.experiment.model, format))
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{export.filename(format)}"'})

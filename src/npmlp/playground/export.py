@@ -14,34 +14,39 @@ from npmlp.playground.network import DTYPE, Recipe, output_spec, recipe
 
 OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 
-# format -> (file suffix, what the file is, the package its writer needs, the pip extra)
+# format (also the file's suffix) -> (what the file is, the package its writer needs, the
+# pip extra that installs it)
 FORMATS = {
-    "npz": ("npz", "npmlp's model file: weights, optimizer state, history; npmlp.load reads it",
+    "npz": ("npmlp's model file: weights, optimizer state, history; npmlp.load reads it",
             None, None),
-    "onnx": ("onnx", "ONNX graph for onnxruntime and other ONNX runtimes", "onnx", "onnx"),
-    "safetensors": ("safetensors", "the weights and npmlp's config; npmlp.load reads it",
-                    "safetensors", "safetensors"),
-    "keras": ("keras", "a Keras 3 model file (keras.saving.load_model)", "tensorflow",
-              "tensorflow"),
+    "onnx": ("ONNX graph for onnxruntime and other ONNX runtimes", "onnx", "onnx"),
+    "safetensors": ("the weights and npmlp's config; npmlp.load reads it", "safetensors",
+                    "safetensors"),
+    "keras": ("a Keras 3 model file (keras.saving.load_model)", "tensorflow", "tensorflow"),
 }
 
 
 def filename(format: str) -> str:
-    return f"playground_model.{FORMATS[format][0]}"
+    return f"playground_model.{format}"
 
 
 def available(format: str) -> bool:
     """True when the package that writes ``format`` is installed here."""
-    package = FORMATS[format][2]
+    package = FORMATS[format][1]
     return package is None or importlib.util.find_spec(package) is not None
+
+
+def install_hint(format: str) -> str | None:
+    """The pip line that installs ``format``'s writer (None: npmlp itself writes it)."""
+    extra = FORMATS[format][2]
+    return None if extra is None else f"pip install 'npmlp[{extra}]'"
 
 
 def formats() -> list[dict]:
     """The export formats as the page lists them: name, file, what it is, installed or how."""
     return [{"format": name, "file": filename(name), "about": about,
-             "available": available(name),
-             "hint": None if extra is None else f"pip install 'npmlp[{extra}]'"}
-            for name, (_, about, _, extra) in FORMATS.items()]
+             "available": available(name), "hint": install_hint(name)}
+            for name, (about, _, _) in FORMATS.items()]
 
 
 def model_bytes(model, format: str = "npz") -> bytes:

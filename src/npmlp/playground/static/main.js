@@ -102,7 +102,7 @@ function buildControls() {
     const link = document.createElement("a");
     link.id = `export-${f.format}`;
     link.className = "button";
-    link.textContent = `.${f.file.split(".").pop()}`;
+    link.textContent = `.${f.format}`;
     link.title = f.available ? `${f.file}: ${f.about}` : `Needs a package: ${f.hint}`;
     if (f.available) link.download = f.file; else link.classList.add("disabled");
     $("exports").appendChild(link);
